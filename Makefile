@@ -1,0 +1,39 @@
+# Toy Models of Superposition, reproduced.
+#   make paper              build (release), run every experiment (cached), render figures, write the report
+#   make paper FORCE=1      ignore the cache and retrain everything
+#   make paper THREADS=1    train on one thread (results are identical)
+#   make test               run the tests
+# Both install any missing system package first (apt-get; sudo only when not root).
+
+SHELL := /bin/bash
+PACKAGES := libcairo2-dev pkg-config fonts-dejavu-core libcmark-gfm-dev libcmark-gfm-extensions-dev
+THREADS ?= $(shell nproc)
+FORCE ?=
+PAPER := .build/release/paper
+FORCE_FLAG := $(if $(filter 1 yes true,$(FORCE)),--force,)
+
+.PHONY: setup build paper test clean
+
+setup:
+	@missing=""; \
+	for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing missing system packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: setup
+	swift build -c release --product paper
+
+paper: build
+	$(PAPER) build --threads $(THREADS) $(FORCE_FLAG)
+
+test: setup
+	swift test
+
+clean:
+	rm -rf .build .cache site

@@ -1,0 +1,36 @@
+// swift-tools-version: 6.0
+// Toy Models of Superposition, reproduced: package layout.
+// Layers, imported top to bottom only:
+//   Engine (numerics: RNG, models, AdamW, metrics)   Plot (Cairo figures)   Report (claims, Markdown, HTML)
+//   Experiments (one file per paper section; joins the three, plus the cache and the pipeline)
+//   PaperCLI (the thin `paper` command)
+import PackageDescription
+
+let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "toy-models-of-superposition",
+    platforms: [.macOS(.v13)],
+    products: [.executable(name: "paper", targets: ["PaperCLI"])],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo-ft", providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(name: "CCmark", pkgConfig: "libcmark-gfm",
+                       providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
+        .target(name: "Engine", swiftSettings: release),
+        .target(name: "Plot", dependencies: ["CCairo"]),
+        .target(name: "Report", dependencies: ["CCmark"]),
+        .target(name: "Experiments", dependencies: ["Engine", "Plot", "Report"]),
+        .executableTarget(name: "PaperCLI", dependencies: [
+            "Experiments",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
+        .testTarget(name: "PaperCLITests", dependencies: ["PaperCLI"]),
+    ]
+)

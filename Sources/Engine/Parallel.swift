@@ -1,0 +1,35 @@
+// Runs independent jobs (model instances) on a fixed number of threads. Each job owns its own state and
+// RNG stream, so results are identical whatever the thread count.
+
+import Dispatch
+
+/// Calls `body(i)` for i in 0..<count on `threads` threads; job i always runs on thread i % threads.
+public func parallelFor(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+    let t = max(1, min(threads, count))
+    if t == 1 {
+        for i in 0..<count { body(i) }
+        return
+    }
+    DispatchQueue.concurrentPerform(iterations: t) { worker in
+        var i = worker
+        while i < count { body(i); i += t }
+    }
+}
+
+/// A fixed-size array that parallel jobs fill, each writing only its own slot.
+public final class Slots<T>: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<T?>
+    public let count: Int
+    public init(count: Int) {
+        self.count = count
+        base = .allocate(capacity: count)
+        base.initialize(repeating: nil, count: count)
+    }
+    deinit { base.deinitialize(count: count); base.deallocate() }
+    public subscript(i: Int) -> T? {
+        get { base[i] }
+        set { base[i] = newValue }
+    }
+    /// The filled values, in order.
+    public var values: [T?] { Array(UnsafeBufferPointer(start: base, count: count)) }
+}

@@ -1,0 +1,106 @@
+// The paper's toy models: x̂ = ReLU(WᵀWx + b) (ReLU output) and x̂ = WᵀWx + b (linear), W being m×n,
+// trained on sparse features x_i = 0 with probability S_i, else U[0,1] (paper §3, "Experiment Setup").
+
+/// The output non-linearity of the toy model.
+public enum OutputActivation: String, Codable, Sendable, Hashable {
+    /// x̂ = ReLU(WᵀWx + b), the paper's main model.
+    case relu
+    /// x̂ = WᵀWx + b, the linear twin.
+    case linear
+}
+
+/// Everything that decides one trained model instance, except the optimiser recipe.
+public struct ToyModelSpec: Codable, Sendable, Hashable {
+    /// Number of features.
+    public var n: Int
+    /// Number of hidden dimensions.
+    public var m: Int
+    public var activation: OutputActivation
+    /// Importance I_i of each feature's squared error.
+    public var importance: [Float]
+    /// Feature density 1 − S_i of each feature.
+    public var density: [Float]
+    /// Seed of the instance's RNG stream (initial weights, then training data).
+    public var seed: UInt64
+
+    public init(n: Int, m: Int, activation: OutputActivation, importance: [Float], density: [Float], seed: UInt64) {
+        self.n = n; self.m = m; self.activation = activation
+        self.importance = importance; self.density = density; self.seed = seed
+    }
+
+    /// A spec whose features all share one density.
+    public init(n: Int, m: Int, activation: OutputActivation, importance: [Float], density: Float, seed: UInt64) {
+        self.init(n: n, m: m, activation: activation, importance: importance,
+                  density: Array(repeating: density, count: n), seed: seed)
+    }
+
+    /// Checks the spec and names the first bad value.
+    public func validate() throws {
+        guard n > 0 else { throw EngineError.invalidConfig("n must be positive, got \(n)") }
+        guard m > 0 else { throw EngineError.invalidConfig("m must be positive, got \(m)") }
+        guard importance.count == n else {
+            throw EngineError.invalidConfig("importance has \(importance.count) entries, expected n = \(n)")
+        }
+        guard density.count == n else {
+            throw EngineError.invalidConfig("density has \(density.count) entries, expected n = \(n)")
+        }
+        for d in density where !(d >= 0 && d <= 1) {
+            throw EngineError.invalidConfig("feature density must be in [0, 1], got \(d)")
+        }
+        for i in importance where !(i >= 0 && i.isFinite) {
+            throw EngineError.invalidConfig("importance must be finite and non-negative, got \(i)")
+        }
+    }
+}
+
+/// Errors of the training engine.
+public enum EngineError: Error, CustomStringConvertible, Equatable {
+    case invalidConfig(String)
+    case diverged(instance: Int, step: Int, what: String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfig(let s): return "invalid config: \(s)"
+        case .diverged(let i, let step, let what): return "training diverged: instance \(i), step \(step): \(what)"
+        }
+    }
+}
+
+/// A toy model's parameters. W is stored row-major as m rows of n: column i is feature i's direction W_i.
+public struct ToyModel: Codable, Sendable, Equatable {
+    public var n: Int
+    public var m: Int
+    public var activation: OutputActivation
+    /// W, m×n, row-major.
+    public var W: [Float]
+    /// The output bias b, n entries.
+    public var b: [Float]
+
+    public init(n: Int, m: Int, activation: OutputActivation, W: [Float], b: [Float]) {
+        precondition(W.count == m * n && b.count == n)
+        self.n = n; self.m = m; self.activation = activation; self.W = W; self.b = b
+    }
+
+    /// Xavier-normal W (std √(2/(n+m)), per instance) and b = 0, drawn from `rng`.
+    /// The official notebook's xavier on its (instances, n, m) tensor also counts the instances in the fan;
+    /// we do not, so that an instance does not change when a sweep gains instances.
+    public static func xavierNormal(n: Int, m: Int, activation: OutputActivation, rng: inout Xoshiro) -> ToyModel {
+        let std = (2.0 / Double(n + m)).squareRoot()
+        let W = (0..<(m * n)).map { _ in Float(rng.normal() * std) }
+        return ToyModel(n: n, m: m, activation: activation, W: W, b: Array(repeating: 0, count: n))
+    }
+
+    /// W_ki: row k (hidden dimension), column i (feature).
+    @inline(__always) public func w(_ k: Int, _ i: Int) -> Float { W[k * n + i] }
+
+    /// The model's output for one input x (n entries).
+    public func forward(_ x: [Float]) -> [Float] {
+        var h = [Float](repeating: 0, count: m)
+        for k in 0..<m { var acc: Float = 0; for i in 0..<n { acc += w(k, i) * x[i] }; h[k] = acc }
+        return (0..<n).map { i in
+            var z = b[i]
+            for k in 0..<m { z += w(k, i) * h[k] }
+            return activation == .relu ? max(z, 0) : z
+        }
+    }
+}

@@ -1,0 +1,172 @@
+// Trains many toy-model instances at once with AdamW (the official notebook's recipe), one instance per job,
+// spread over the threads. Each instance owns its RNG stream, so results do not depend on the thread count.
+//
+// Objective (as the notebook): mean over batch and features of I_i (x_i − x̂_i)².
+// Reported losses use the paper's convention: mean over samples of Σ_i I_i (x_i − x̂_i)².
+
+import Foundation
+
+/// The optimiser recipe. Defaults are the official notebook's: AdamW (PyTorch defaults), constant lr.
+public struct TrainingRecipe: Codable, Sendable, Hashable {
+    public var steps: Int
+    public var batch: Int
+    public var lr: Float
+    public var beta1: Float
+    public var beta2: Float
+    public var eps: Float
+    public var weightDecay: Float
+    /// The training loss is recorded every `logEvery` steps (and at the last step).
+    public var logEvery: Int
+
+    public init(steps: Int = 10_000, batch: Int = 1024, lr: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                eps: Float = 1e-8, weightDecay: Float = 0.01, logEvery: Int = 100) {
+        self.steps = steps; self.batch = batch; self.lr = lr; self.beta1 = beta1; self.beta2 = beta2
+        self.eps = eps; self.weightDecay = weightDecay; self.logEvery = logEvery
+    }
+
+    /// The official notebook (toy_models.ipynb): AdamW lr 1e-3, betas 0.9/0.999, eps 1e-8, wd 0.01,
+    /// batch 1024, 10,000 steps.
+    public static let notebook = TrainingRecipe()
+
+    /// Checks the recipe and names the first bad value.
+    public func validate() throws {
+        guard steps > 0 else { throw EngineError.invalidConfig("steps must be positive, got \(steps)") }
+        guard batch > 0 else { throw EngineError.invalidConfig("batch must be positive, got \(batch)") }
+        guard lr > 0, lr.isFinite else { throw EngineError.invalidConfig("lr must be positive, got \(lr)") }
+        guard logEvery > 0 else { throw EngineError.invalidConfig("logEvery must be positive, got \(logEvery)") }
+    }
+}
+
+/// One trained instance: its spec, final parameters and training-loss curve.
+public struct TrainedModel: Codable, Sendable {
+    public var spec: ToyModelSpec
+    public var model: ToyModel
+    /// Training-batch loss (paper convention) at steps 0, logEvery, 2·logEvery, …, and the last step.
+    public var lossCurve: [Float]
+}
+
+public enum Trainer {
+    /// Trains every spec with `recipe` on `threads` threads; the result's order is the specs' order.
+    public static func train(_ specs: [ToyModelSpec], recipe: TrainingRecipe, threads: Int) throws -> [TrainedModel] {
+        try recipe.validate()
+        for s in specs { try s.validate() }
+        let out = Slots<Result<TrainedModel, EngineError>>(count: specs.count)
+        parallelFor(specs.count, threads: threads) { i in
+            do { out[i] = .success(try trainOne(specs[i], recipe: recipe, instance: i)) }
+            catch let e as EngineError { out[i] = .failure(e) }
+            catch { out[i] = .failure(.invalidConfig("\(error)")) }
+        }
+        return try out.values.map { try $0!.get() }
+    }
+
+    /// Trains one instance: Xavier-normal init from the spec's seed, then `recipe.steps` AdamW steps,
+    /// each on a fresh batch drawn from the same stream.
+    public static func trainOne(_ spec: ToyModelSpec, recipe: TrainingRecipe, instance: Int = 0) throws -> TrainedModel {
+        let n = spec.n, m = spec.m, B = recipe.batch
+        var rng = Xoshiro(seed: spec.seed)
+        var model = ToyModel.xavierNormal(n: n, m: m, activation: spec.activation, rng: &rng)
+        let relu = spec.activation == .relu
+
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: B * n)
+        let h = UnsafeMutablePointer<Float>.allocate(capacity: m)
+        let dz = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        let dh = UnsafeMutablePointer<Float>.allocate(capacity: m)
+        let gW = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+        let gb = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        let mW = UnsafeMutablePointer<Float>.allocate(capacity: m * n); mW.initialize(repeating: 0, count: m * n)
+        let vW = UnsafeMutablePointer<Float>.allocate(capacity: m * n); vW.initialize(repeating: 0, count: m * n)
+        let mb = UnsafeMutablePointer<Float>.allocate(capacity: n); mb.initialize(repeating: 0, count: n)
+        let vb = UnsafeMutablePointer<Float>.allocate(capacity: n); vb.initialize(repeating: 0, count: n)
+        defer { for p in [x, h, dz, dh, gW, gb, mW, vW, mb, vb] { p.deallocate() } }
+
+        var curve: [Float] = []
+        // The gradient of the notebook objective: d/dx̂ of mean over batch and features.
+        let gradScale = 2 / Float(B * n)
+
+        try spec.importance.withUnsafeBufferPointer { impBuf in
+          try spec.density.withUnsafeBufferPointer { denBuf in
+            try model.W.withUnsafeMutableBufferPointer { wBuf in
+              try model.b.withUnsafeMutableBufferPointer { bBuf in
+                let W = wBuf.baseAddress!, bias = bBuf.baseAddress!, imp = impBuf.baseAddress!
+                for step in 1...recipe.steps {
+                    sampleSparseBatch(x, batch: B, density: denBuf.baseAddress!, n: n, rng: &rng)
+                    gW.initialize(repeating: 0, count: m * n)
+                    gb.initialize(repeating: 0, count: n)
+                    var loss: Float = 0
+                    for s in 0..<B {
+                        let xs = x + s * n
+                        // h = W x
+                        for k in 0..<m {
+                            let row = W + k * n
+                            var acc: Float = 0
+                            for i in 0..<n { acc += row[i] * xs[i] }
+                            h[k] = acc
+                        }
+                        // z = Wᵀh + b, x̂ = act(z), error and dL/dz
+                        for i in 0..<n { dz[i] = bias[i] }
+                        for k in 0..<m {
+                            let row = W + k * n, hk = h[k]
+                            for i in 0..<n { dz[i] += row[i] * hk }
+                        }
+                        var sampleLoss: Float = 0
+                        for i in 0..<n {
+                            let z = dz[i]
+                            let y = relu ? max(z, 0) : z
+                            let diff = y - xs[i]
+                            sampleLoss += imp[i] * diff * diff
+                            dz[i] = (relu && z <= 0) ? 0 : gradScale * imp[i] * diff
+                        }
+                        loss += sampleLoss
+                        // dh = W dz; gb += dz; gW += h dzᵀ + dh xᵀ
+                        for k in 0..<m {
+                            let row = W + k * n
+                            var acc: Float = 0
+                            for i in 0..<n { acc += row[i] * dz[i] }
+                            dh[k] = acc
+                        }
+                        for i in 0..<n { gb[i] += dz[i] }
+                        for k in 0..<m {
+                            let g = gW + k * n, hk = h[k], dhk = dh[k]
+                            for i in 0..<n { g[i] += hk * dz[i] + dhk * xs[i] }
+                        }
+                    }
+                    loss /= Float(B)
+                    if step == 1 || step % recipe.logEvery == 0 || step == recipe.steps {
+                        guard loss.isFinite else {
+                            throw EngineError.diverged(instance: instance, step: step, what: "loss is \(loss)")
+                        }
+                        curve.append(loss)
+                    }
+                    adamW(W, grad: gW, m1: mW, m2: vW, count: m * n, step: step, recipe: recipe)
+                    adamW(bias, grad: gb, m1: mb, m2: vb, count: n, step: step, recipe: recipe)
+                }
+                for j in 0..<(m * n) where !W[j].isFinite {
+                    throw EngineError.diverged(instance: instance, step: recipe.steps, what: "W has a non-finite entry")
+                }
+              }
+            }
+          }
+        }
+        return TrainedModel(spec: spec, model: model, lossCurve: curve)
+    }
+
+    /// One AdamW step exactly as torch.optim.AdamW: decoupled decay, then Adam with bias corrections.
+    @inline(__always)
+    static func adamW(_ p: UnsafeMutablePointer<Float>, grad g: UnsafeMutablePointer<Float>,
+                      m1: UnsafeMutablePointer<Float>, m2: UnsafeMutablePointer<Float>,
+                      count: Int, step: Int, recipe r: TrainingRecipe) {
+        let bc1 = 1 - Foundation.pow(Double(r.beta1), Double(step))
+        let bc2 = 1 - Foundation.pow(Double(r.beta2), Double(step))
+        let stepSize = Float(Double(r.lr) / bc1)
+        let bc2Sqrt = Float(bc2.squareRoot())
+        let decay = 1 - r.lr * r.weightDecay
+        let b1 = r.beta1, b2 = r.beta2, eps = r.eps
+        for j in 0..<count {
+            p[j] *= decay
+            m1[j] = b1 * m1[j] + (1 - b1) * g[j]
+            m2[j] = b2 * m2[j] + (1 - b2) * g[j] * g[j]
+            let denom = m2[j].squareRoot() / bc2Sqrt + eps
+            p[j] -= stepSize * m1[j] / denom
+        }
+    }
+}

@@ -1,0 +1,77 @@
+// Atomic file writes (temporary file, fsync, rename) so that a crash never leaves a half-written figure,
+// report or cache entry, and a lock so that two builds in one checkout do not interleave.
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Errors of the pipeline.
+public enum PipelineError: Error, CustomStringConvertible {
+    case io(String)
+    case unknownExperiment(String, known: [String])
+    case experimentFailed(String, String)
+    case locked(String)
+
+    public var description: String {
+        switch self {
+        case .io(let s): return s
+        case .unknownExperiment(let name, let known):
+            return "unknown experiment '\(name)'; known experiments: \(known.joined(separator: ", "))"
+        case .experimentFailed(let id, let why): return "experiment \(id) failed: \(why)"
+        case .locked(let p): return "another paper build holds the lock \(p); wait for it to finish"
+        }
+    }
+}
+
+public enum Files {
+    /// Writes `data` to `url` atomically: a temporary file in the same folder, fsync, then rename.
+    /// Returns false (and writes nothing) when the file already holds exactly these bytes.
+    @discardableResult
+    public static func write(_ data: Data, to url: URL) throws -> Bool {
+        if let old = try? Data(contentsOf: url), old == data { return false }
+        let dir = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw PipelineError.io("cannot write \(tmp.path): \(String(cString: strerror(errno)))") }
+        var ok = true
+        data.withUnsafeBytes { buf in
+            var off = 0
+            while off < buf.count {
+                let n = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
+                if n <= 0 { ok = false; break }
+                off += n
+            }
+        }
+        ok = ok && fsync(fd) == 0
+        close(fd)
+        guard ok, rename(tmp.path, url.path) == 0 else {
+            unlink(tmp.path)
+            throw PipelineError.io("cannot write \(url.path): \(String(cString: strerror(errno)))")
+        }
+        return true
+    }
+
+    /// Writes a string as UTF-8, atomically.
+    @discardableResult
+    public static func write(_ text: String, to url: URL) throws -> Bool { try write(Data(text.utf8), to: url) }
+}
+
+/// An exclusive lock on a file (flock), held until `release` or process exit.
+public final class FileLock {
+    private let fd: Int32
+    public let path: String
+
+    /// Takes the lock, failing at once if another process holds it.
+    public init(_ url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        path = url.path
+        fd = open(url.path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw PipelineError.io("cannot open lock \(url.path)") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { close(fd); throw PipelineError.locked(url.path) }
+    }
+
+    public func release() { flock(fd, LOCK_UN); close(fd) }
+    deinit { close(fd) }
+}

@@ -1,0 +1,198 @@
+// The pipeline behind `paper build` and `paper run`: validate every config, then for each experiment take its
+// results from the cache or train, render its figures into figures/, collect its claims, and write
+// paper/report.md, paper/claims.json and site/. Every file is written atomically; nothing is written before
+// every config has been checked.
+
+import Engine
+import Foundation
+import Plot
+import Report
+
+/// Where the pipeline reads and writes, relative to the repository root.
+public struct Paths: Sendable {
+    public let root: URL
+    public init(root: URL) { self.root = root }
+    public var cache: URL { root.appendingPathComponent(".cache") }
+    public var figures: URL { root.appendingPathComponent("figures") }
+    public var sources: URL { root.appendingPathComponent("paper/src") }
+    public var report: URL { root.appendingPathComponent("paper/report.md") }
+    public var claims: URL { root.appendingPathComponent("paper/claims.json") }
+    public var site: URL { root.appendingPathComponent("site") }
+    public var runLog: URL { cache.appendingPathComponent("runs.log") }
+}
+
+/// What a build did.
+public struct BuildSummary: Sendable {
+    public var trained: [String] = []
+    public var cached: [String] = []
+    public var claims: [Claim] = []
+    public var figuresWritten = 0
+    public var seconds: Double = 0
+    /// Seconds spent per experiment (training or loading, plus rendering).
+    public var experimentSeconds: [String: Double] = [:]
+
+    public func count(_ s: ClaimStatus) -> Int { claims.filter { $0.status == s }.count }
+    public var line: String {
+        "claims: \(count(.pass)) passed, \(count(.fail)) failed, \(count(.unchecked)) unchecked · "
+            + "\(trained.count) trained, \(cached.count) cached · wall time \(String(format: "%.1f", seconds)) s"
+    }
+}
+
+public struct Pipeline: Sendable {
+    public let experiments: [AnyExperiment]
+    public let paths: Paths
+    public let log: @Sendable (String) -> Void
+
+    public init(experiments: [AnyExperiment] = Registry.all, paths: Paths, log: @escaping @Sendable (String) -> Void = { print($0) }) {
+        self.experiments = experiments; self.paths = paths; self.log = log
+    }
+
+    /// The experiments named, in registry order; an unknown name is an error naming the known ones.
+    public func select(_ names: [String]) throws -> [AnyExperiment] {
+        let known = experiments.map(\.id)
+        for n in names where !known.contains(n) { throw PipelineError.unknownExperiment(n, known: known) }
+        return names.isEmpty ? experiments : experiments.filter { names.contains($0.id) }
+    }
+
+    /// Why an experiment would or would not be retrained.
+    public func explain(_ e: AnyExperiment) -> String {
+        let cache = ResultsCache(directory: paths.cache)
+        switch cache.lookup(id: e.id, key: e.key) {
+        case .hit: return "\(e.id): cached under the current key \(e.configHash); it would not be retrained\nkey: \(e.key)"
+        case .missing: return "\(e.id): no cache entry at \(cache.url(for: e.id).path); it would be trained\nkey: \(e.key)"
+        case .corrupt(let why): return "\(e.id): the cache entry \(cache.url(for: e.id).path) is unusable (\(why)); it would be retrained"
+        case .stale(let old):
+            return "\(e.id): the cache entry was computed under another key; it would be retrained\n"
+                + keyDiff(old: old, new: e.key)
+        }
+    }
+
+    /// Runs the experiments (all when `names` is empty), renders their figures and, for a full build,
+    /// writes the report.
+    public func build(names: [String] = [], force: Bool = false, threads: Int, writeReport: Bool = true) throws -> BuildSummary {
+        let start = Date()
+        let chosen = try select(names)
+        for e in chosen {
+            do { try e.validate() } catch { throw PipelineError.experimentFailed(e.id, "\(error)") }
+        }
+        let lock = try FileLock(paths.cache.appendingPathComponent("lock"))
+        defer { lock.release() }
+
+        let cache = ResultsCache(directory: paths.cache)
+        var summary = BuildSummary()
+        var figureRefs: [FigureRef] = []
+        let ctx = RunContext(threads: threads, log: log)
+        for (k, e) in chosen.enumerated() {
+            let t0 = Date()
+            let tag = "[\(k + 1)/\(chosen.count)] \(e.id)"
+            var results: Data? = nil
+            if force {
+                results = nil
+            } else {
+                switch cache.lookup(id: e.id, key: e.key) {
+                case .hit(let d): results = d
+                case .missing: break
+                case .stale: log("\(tag): config or code changed since the cached run; retraining")
+                case .corrupt(let why): log("\(tag): cache entry \(cache.url(for: e.id).path) is unusable (\(why)); retraining")
+                }
+            }
+            let data: Data
+            if let r = results {
+                data = r
+                summary.cached.append(e.id)
+                log("\(tag) … cached")
+            } else {
+                do { data = try e.run(ctx) } catch { throw PipelineError.experimentFailed(e.id, "\(error)") }
+                try cache.store(id: e.id, key: e.key, payload: data)
+                summary.trained.append(e.id)
+                log("\(tag) … trained in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
+            }
+            let out: (figures: [FigureOutput], claims: [Claim])
+            do { out = try e.outputs(from: data) } catch {
+                throw PipelineError.experimentFailed(e.id, "its results could not be read: \(error)")
+            }
+            for f in out.figures {
+                if try Files.write(try f.drawing.svg(), to: paths.figures.appendingPathComponent("\(f.name).svg")) {
+                    summary.figuresWritten += 1
+                }
+                if try Files.write(try f.drawing.png(), to: paths.figures.appendingPathComponent("\(f.name).png")) {
+                    summary.figuresWritten += 1
+                }
+                figureRefs.append(FigureRef(name: f.name, caption: f.caption))
+            }
+            summary.claims += out.claims
+            summary.experimentSeconds[e.id] = Date().timeIntervalSince(t0)
+        }
+        if writeReport && names.isEmpty {
+            try writeReportFiles(claims: summary.claims, figures: figureRefs)
+        }
+        summary.seconds = Date().timeIntervalSince(start)
+        appendRunLog(summary, threads: threads, force: force)
+        return summary
+    }
+
+    /// paper/report.md, paper/claims.json and site/ from the run's claims and figures.
+    func writeReportFiles(claims: [Claim], figures: [FigureRef]) throws {
+        let template = try Template(claims: claims, figures: figures)
+        let files = try FileManager.default.contentsOfDirectory(at: paths.sources, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "md" }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        guard !files.isEmpty else { throw PipelineError.io("no report sources (*.md) in \(paths.sources.path)") }
+        var md: [String] = [], html: [String] = []
+        for f in files {
+            guard let text = try? String(contentsOf: f, encoding: .utf8) else {
+                throw PipelineError.io("cannot read \(f.path) as UTF-8")
+            }
+            let name = "paper/src/" + f.lastPathComponent
+            md.append(try template.render(text, file: name, for: .markdown(figureDir: "../figures")))
+            html.append(try template.render(text, file: name, for: .html(figureDir: "figures")))
+        }
+        // Everything is rendered before anything is written.
+        let report = "<!-- Generated by `make paper` from paper/src/*.md and the run's results. Do not edit. -->\n\n"
+            + md.joined(separator: "\n\n") + "\n"
+        let claimsData = try ClaimsFile(claims: claims).encoded()
+        let page = Site.page(title: "Toy Models of Superposition, reproduced", body: try Markdown.html(html.joined(separator: "\n\n")))
+        for f in figures {
+            let src = paths.figures.appendingPathComponent("\(f.name).svg")
+            try Files.write(try Data(contentsOf: src), to: paths.site.appendingPathComponent("figures/\(f.name).svg"))
+        }
+        try Files.write(page, to: paths.site.appendingPathComponent("index.html"))
+        try Files.write(claimsData, to: paths.claims)
+        try Files.write(report, to: paths.report)
+    }
+
+    /// Times and what ran go to a log that is not committed.
+    func appendRunLog(_ s: BuildSummary, threads: Int, force: Bool) {
+        let stamp = ISO8601DateFormatter().string(from: Date())
+        let per = s.experimentSeconds.keys.sorted().map { "\($0)=\(String(format: "%.2f", s.experimentSeconds[$0]!))s" }
+        let line = "\(stamp) threads=\(threads) force=\(force) \(s.line) \(per.joined(separator: " "))\n"
+        try? FileManager.default.createDirectory(at: paths.cache, withIntermediateDirectories: true)
+        if let h = try? FileHandle(forWritingTo: paths.runLog) {
+            h.seekToEndOfFile(); h.write(Data(line.utf8)); try? h.close()
+        } else {
+            try? Data(line.utf8).write(to: paths.runLog)
+        }
+    }
+}
+
+/// The top-level fields of two keys that differ, one per line.
+func keyDiff(old: String, new: String) -> String {
+    func fields(_ s: String) -> [String: String] {
+        guard let obj = try? JSONSerialization.jsonObject(with: Data(s.utf8)) as? [String: Any] else { return [:] }
+        var out: [String: String] = [:]
+        func walk(_ v: Any, _ path: String) {
+            if let d = v as? [String: Any] { for (k, x) in d { walk(x, path.isEmpty ? k : path + "." + k) } }
+            else if let data = try? JSONSerialization.data(withJSONObject: v, options: [.sortedKeys, .fragmentsAllowed]) {
+                out[path] = String(decoding: data, as: UTF8.self)
+            }
+        }
+        walk(obj, "")
+        return out
+    }
+    let a = fields(old), b = fields(new)
+    let keys = Set(a.keys).union(b.keys).sorted()
+    let lines = keys.compactMap { k -> String? in
+        a[k] == b[k] ? nil : "  \(k): cached \(a[k] ?? "(absent)") → now \(b[k] ?? "(absent)")"
+    }
+    return lines.isEmpty ? "  (keys differ in formatting only)" : lines.joined(separator: "\n")
+}

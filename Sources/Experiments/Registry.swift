@@ -1,0 +1,7 @@
+// Every experiment the report runs, in the report's order. Adding a section means adding one line here.
+
+public enum Registry {
+    public static let all: [AnyExperiment] = [
+        AnyExperiment(Intro()),
+    ]
+}

@@ -1,0 +1,89 @@
+// The `paper` command: a thin layer over the Experiments pipeline.
+//   paper build [--force] [--threads N]     run every experiment (cached), render figures, write the report
+//   paper run <experiment…> [--force]       run some experiments and render their figures; prints their claims
+//   paper list                              the experiments and whether their results are cached
+//   paper explain <experiment…>             why an experiment would or would not be retrained
+
+import ArgumentParser
+import Experiments
+import Foundation
+
+@main
+struct Paper: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "paper",
+        abstract: "Reproduce 'Toy Models of Superposition' (Elhage et al., 2022) and write the checked report.",
+        subcommands: [Build.self, Run.self, List.self, Explain.self],
+        defaultSubcommand: Build.self)
+}
+
+/// Options every command shares.
+struct Common: ParsableArguments {
+    @Option(help: "The repository root (holding paper/src).")
+    var root: String = FileManager.default.currentDirectoryPath
+
+    @Option(help: "Threads to train on (results do not depend on it).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard FileManager.default.fileExists(atPath: root + "/paper/src") else {
+            throw ValidationError("--root \(root) has no paper/src folder; run from the repository root")
+        }
+    }
+
+    var pipeline: Pipeline { Pipeline(paths: Paths(root: URL(fileURLWithPath: root))) }
+}
+
+struct Build: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run every experiment, render the figures and write the report.")
+    @OptionGroup var common: Common
+    @Flag(help: "Ignore the cache and retrain everything.") var force = false
+
+    func run() throws {
+        let s = try common.pipeline.build(force: force, threads: common.threads)
+        print("wrote figures/, paper/report.md, paper/claims.json, site/index.html")
+        print(s.line)
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the named experiments and render their figures.")
+    @OptionGroup var common: Common
+    @Flag(help: "Ignore the cache and retrain.") var force = false
+    @Argument(help: "Experiment names (see `paper list`).") var experiments: [String]
+
+    func validate() throws {
+        guard !experiments.isEmpty else { throw ValidationError("name at least one experiment (see `paper list`)") }
+    }
+
+    func run() throws {
+        let s = try common.pipeline.build(names: experiments, force: force, threads: common.threads, writeReport: false)
+        for c in s.claims { print("  \(c.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(c.id): ours \(c.ourValue.map { "\($0)" } ?? "—") · paper \(c.paperValue.map { "\($0)" } ?? "—")") }
+        print(s.line)
+    }
+}
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the experiments.")
+    @OptionGroup var common: Common
+
+    func run() throws {
+        let p = common.pipeline
+        for e in p.experiments {
+            let cached = p.explain(e).contains("would not be retrained") ? "cached" : "not cached"
+            print("\(e.id.padding(toLength: 14, withPad: " ", startingAt: 0)) \(e.section.padding(toLength: 22, withPad: " ", startingAt: 0)) \(cached.padding(toLength: 11, withPad: " ", startingAt: 0)) \(e.title)")
+        }
+    }
+}
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Say why experiments would or would not be retrained.")
+    @OptionGroup var common: Common
+    @Argument(help: "Experiment names (all when none).") var experiments: [String] = []
+
+    func run() throws {
+        let p = common.pipeline
+        for e in try p.select(experiments) { print(p.explain(e)) }
+    }
+}

@@ -1,0 +1,91 @@
+// Renders a Drawing to SVG or PNG bytes, deterministically: fixed size, fixed font, and Cairo's
+// process-global SVG ids (surfaceN, imageN, source-N) renumbered in order of appearance.
+// Plot never writes files: the pipeline writes the bytes atomically.
+
+import CCairo
+import Foundation
+
+/// A figure to render: its size in points and a function that draws it.
+public struct Drawing {
+    public var width: Double
+    public var height: Double
+    public var background: Color
+    public var draw: (Canvas) -> Void
+
+    public init(width: Double, height: Double, background: Color = .white, draw: @escaping (Canvas) -> Void) {
+        self.width = width; self.height = height; self.background = background; self.draw = draw
+    }
+}
+
+/// Collects the bytes Cairo streams out.
+private final class ByteSink {
+    var data = Data()
+}
+
+private let sinkWrite: cairo_write_func_t = { closure, bytes, length in
+    let sink = Unmanaged<ByteSink>.fromOpaque(closure!).takeUnretainedValue()
+    sink.data.append(bytes!, count: Int(length))
+    return CAIRO_STATUS_SUCCESS
+}
+
+extension Drawing {
+    private func paint(_ surface: OpaquePointer, scale: Double) throws {
+        let cr = cairo_create(surface)!
+        defer { cairo_destroy(cr) }
+        cairo_scale(cr, scale, scale)
+        let canvas = Canvas(cr: cr, fonts: try Fonts.shared())
+        canvas.fill(Rect(0, 0, width, height), background)
+        draw(canvas)
+        let status = cairo_status(cr)
+        guard status == CAIRO_STATUS_SUCCESS else { throw PlotError.cairo(String(cString: cairo_status_to_string(status))) }
+    }
+
+    /// The figure as an SVG document (user units = points).
+    public func svg() throws -> Data {
+        let sink = ByteSink()
+        let ctx = Unmanaged.passUnretained(sink).toOpaque()
+        let surface = cairo_svg_surface_create_for_stream(sinkWrite, ctx, width, height)!
+        cairo_svg_surface_restrict_to_version(surface, CAIRO_SVG_VERSION_1_1)
+        try paint(surface, scale: 1)
+        cairo_surface_finish(surface)
+        cairo_surface_destroy(surface)
+        return normaliseSVGIds(sink.data)
+    }
+
+    /// The figure as a PNG at `scale` pixels per point.
+    public func png(scale: Double = 2) throws -> Data {
+        let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32((width * scale).rounded()),
+                                                 Int32((height * scale).rounded()))!
+        defer { cairo_surface_destroy(surface) }
+        try paint(surface, scale: scale)
+        cairo_surface_flush(surface)
+        let sink = ByteSink()
+        let ctx = Unmanaged.passUnretained(sink).toOpaque()
+        let status = cairo_surface_write_to_png_stream(surface, sinkWrite, ctx)
+        guard status == CAIRO_STATUS_SUCCESS else { throw PlotError.cairo(String(cString: cairo_status_to_string(status))) }
+        return sink.data
+    }
+}
+
+/// Renumbers Cairo's process-global ids (surfaceN, imageN, source-N) in order of first appearance,
+/// so that an SVG does not depend on what the process drew before.
+public func normaliseSVGIds(_ data: Data) -> Data {
+    guard let text = String(data: data, encoding: .utf8) else { return data }
+    var out = ""
+    out.reserveCapacity(text.utf8.count)
+    var maps: [String: [String: Int]] = [:]
+    let regex = /(surface|image|source-)(\d+)/
+    var rest = text[...]
+    while let m = rest.firstMatch(of: regex) {
+        out += rest[rest.startIndex..<m.range.lowerBound]
+        let prefix = String(m.output.1), num = String(m.output.2)
+        var map = maps[prefix, default: [:]]
+        let id = map[num] ?? (map.count + 1)
+        map[num] = id
+        maps[prefix] = map
+        out += prefix + String(id)
+        rest = rest[m.range.upperBound...]
+    }
+    out += rest
+    return Data(out.utf8)
+}
