@@ -7,6 +7,10 @@ public struct LossEstimate: Codable, Sendable, Equatable {
     /// Standard error of that mean over the samples.
     public var standardError: Double
     public var samples: Int
+
+    public init(mean: Double, standardError: Double, samples: Int) {
+        self.mean = mean; self.standardError = standardError; self.samples = samples
+    }
 }
 
 public enum Evaluation {

@@ -43,6 +43,10 @@ public struct TrainedModel: Codable, Sendable {
     public var model: ToyModel
     /// Training-batch loss (paper convention) at steps 0, logEvery, 2·logEvery, …, and the last step.
     public var lossCurve: [Float]
+
+    public init(spec: ToyModelSpec, model: ToyModel, lossCurve: [Float]) {
+        self.spec = spec; self.model = model; self.lossCurve = lossCurve
+    }
 }
 
 public enum Trainer {

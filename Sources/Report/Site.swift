@@ -20,7 +20,9 @@ public enum Site {
         table { border-collapse: collapse; font-size: 0.85em; margin: 1em 0; }
         th, td { border: 1px solid #ddd; padding: 4px 6px; vertical-align: top; }
         th { background: #f6f6f6; }
-        .claim { display: inline-block; padding: 1px 6px; border-radius: 4px; font-size: 0.9em; }
+        .claim { display: inline; padding: 1px 5px; border-radius: 4px; font-size: 0.9em;
+                 -webkit-box-decoration-break: clone; box-decoration-break: clone; }
+        .claim.pass .mark { color: #1e7b34; } .claim.fail .mark { color: #b3261e; } .claim.unchecked .mark { color: #666; }
         .claim.pass { background: #e6f4ea; border: 1px solid #8bc79a; }
         .claim.fail { background: #fce8e6; border: 1px solid #e08b82; }
         .claim.unchecked { background: #f1f1f1; border: 1px solid #bbb; }

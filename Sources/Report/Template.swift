@@ -81,8 +81,13 @@ public struct Template {
         return result + rest
     }
 
-    static func mark(_ s: ClaimStatus) -> String {
-        switch s { case .pass: return "✅"; case .fail: return "❌"; case .unchecked: return "⚪" }
+    /// The status mark: emoji in Markdown (as GitHub shows them), glyphs every text font has in HTML.
+    static func mark(_ s: ClaimStatus, html: Bool = false) -> String {
+        switch s {
+        case .pass: return html ? "✓" : "✅"
+        case .fail: return html ? "✗" : "❌"
+        case .unchecked: return html ? "○" : "⚪"
+        }
     }
 
     func inlineClaim(_ c: Claim, target: ReportTarget) -> String {
@@ -93,7 +98,7 @@ public struct Template {
             return "\(Self.mark(c.status)) **\(c.id)** ours **\(mdEscape(ours))** · paper \(mdEscape(paper)) · tolerance \(mdEscape(c.tolerance))"
         case .html:
             return "<span class=\"claim \(c.status.rawValue)\" id=\"claim-\(htmlEscape(c.id))\" title=\"\(htmlEscape(c.reason))\">"
-                + "<span class=\"mark\">\(Self.mark(c.status)) \(c.status.rawValue)</span> <b>\(htmlEscape(c.id))</b> "
+                + "<span class=\"mark\">\(Self.mark(c.status, html: true)) \(c.status.rawValue)</span> <b>\(htmlEscape(c.id))</b> "
                 + "ours <b>\(htmlEscape(ours))</b> · paper \(htmlEscape(paper)) · tolerance \(htmlEscape(c.tolerance))</span>"
         }
     }
@@ -112,7 +117,9 @@ public struct Template {
         var rows = ["| | ID | Section | Claim | Paper | Ours | Tolerance or rule | Why this tolerance |",
                     "|---|---|---|---|---|---|---|---|"]
         for c in orderedClaims {
-            let cells = [Self.mark(c.status) + " " + c.status.rawValue, c.id, c.section, c.statement,
+            let isHTML: Bool
+            if case .html = target { isHTML = true } else { isHTML = false }
+            let cells = [Self.mark(c.status, html: isHTML) + " " + c.status.rawValue, c.id, c.section, c.statement,
                          c.paperValue.map { "\($0)" } ?? "—", c.ourValue.map { "\($0)" } ?? "—", c.tolerance, c.reason]
             let escaped = cells.map { cell -> String in
                 let e = cell.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")

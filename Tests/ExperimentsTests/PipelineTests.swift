@@ -1,0 +1,123 @@
+// The pipeline: caching, retraining only what changed, bad input, and byte-identical output across thread
+// counts and between cached and fresh results.
+import Engine
+import Foundation
+import Testing
+@testable import Experiments
+
+private let source = ["01.md": "# T\n\n{{figure a-fig}}\n\n{{claim T-a}} and {{claim T-b}}\n\n{{claims-table}}\n"]
+
+@Test func secondBuildUsesTheCacheAndAChangedConfigRetrainsOnlyThatExperiment() throws {
+    let root = try temporaryRoot(sources: source)
+    let ca = RunCounter(), cb = RunCounter()
+    func pipeline(_ b: Double) -> Pipeline {
+        Pipeline(experiments: [AnyExperiment(Counting(id: "a", config: .init(value: 1), counter: ca)),
+                               AnyExperiment(Counting(id: "b", config: .init(value: b), counter: cb))],
+                 paths: Paths(root: root), log: { _ in })
+    }
+    let first = try pipeline(1).build(threads: 1)
+    #expect(first.trained == ["a", "b"])
+    let second = try pipeline(1).build(threads: 1)
+    #expect(second.cached == ["a", "b"] && second.trained.isEmpty)
+    let third = try pipeline(3).build(threads: 1)
+    #expect(third.trained == ["b"] && third.cached == ["a"])
+    #expect(ca.count == 1 && cb.count == 2)
+    #expect(third.count(.fail) == 1)   // b = 3 is outside 1 ± 0.5, and the report says so
+    let claims = try String(contentsOf: root.appendingPathComponent("paper/claims.json"), encoding: .utf8)
+    #expect(claims.contains("\"status\" : \"fail\""))
+    let forced = try pipeline(3).build(force: true, threads: 1)
+    #expect(forced.trained == ["a", "b"])
+}
+
+@Test func aCorruptCacheEntryIsRecomputed() throws {
+    let root = try temporaryRoot(sources: source)
+    let c = RunCounter()
+    let p = Pipeline(experiments: [AnyExperiment(Counting(id: "a", config: .init(value: 1), counter: c)),
+                                   AnyExperiment(Counting(id: "b", config: .init(value: 1), counter: RunCounter()))],
+                     paths: Paths(root: root), log: { _ in })
+    _ = try p.build(threads: 1)
+    let entry = root.appendingPathComponent(".cache/a.cache")
+    try Data("tms-cache 1\n".utf8).write(to: entry)
+    #expect(p.explain(p.experiments[0]).contains("unusable"))
+    let again = try p.build(threads: 1)
+    #expect(again.trained == ["a"] && c.count == 2)
+}
+
+@Test func unknownExperimentIsAnErrorNamingTheKnownOnes() throws {
+    let root = try temporaryRoot(sources: source)
+    let p = Pipeline(experiments: [AnyExperiment(Counting(id: "a", config: .init(value: 1), counter: RunCounter()))],
+                     paths: Paths(root: root), log: { _ in })
+    #expect(throws: PipelineError.self) { try p.build(names: ["nope"], threads: 1) }
+    do { _ = try p.build(names: ["nope"], threads: 1) } catch {
+        #expect("\(error)" == "unknown experiment 'nope'; known experiments: a")
+    }
+    #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("figures").path))
+}
+
+@Test func invalidConfigStopsTheBuildBeforeAnythingIsWritten() throws {
+    let root = try temporaryRoot(sources: source)
+    let p = Pipeline(experiments: [AnyExperiment(Counting(id: "a", config: .init(value: 1), counter: RunCounter())),
+                                   AnyExperiment(Counting(id: "b", config: .init(value: -1), counter: RunCounter()))],
+                     paths: Paths(root: root), log: { _ in })
+    do { _ = try p.build(threads: 1); Issue.record("expected an error") } catch {
+        #expect("\(error)" == "experiment b failed: invalid config: value must be non-negative, got -1.0")
+    }
+    #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("figures").path))
+    #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent(".cache/a.cache").path))
+}
+
+@Test func unknownPlaceholderFailsTheBuildNamingFileAndLineAndKeepsTheOldReport() throws {
+    let root = try temporaryRoot(sources: source)
+    let mk = { Pipeline(experiments: [AnyExperiment(Counting(id: "a", config: .init(value: 1), counter: RunCounter())),
+                                      AnyExperiment(Counting(id: "b", config: .init(value: 1), counter: RunCounter()))],
+                        paths: Paths(root: root), log: { _ in }) }
+    _ = try mk().build(threads: 1)
+    let report = root.appendingPathComponent("paper/report.md")
+    let before = try Data(contentsOf: report)
+    try "intro\n\n{{claim C42}}\n".write(to: root.appendingPathComponent("paper/src/02.md"), atomically: true, encoding: .utf8)
+    do { _ = try mk().build(threads: 1); Issue.record("expected an error") } catch {
+        #expect("\(error)".hasPrefix("paper/src/02.md:3: {{claim C42}} names nothing known"))
+    }
+    #expect(try Data(contentsOf: report) == before)
+}
+
+/// A small intro config: the real experiment, short enough for a debug-build test.
+private func smallIntro() -> Intro {
+    var c = IntroConfig()
+    c.recipe = TrainingRecipe(steps: 300, batch: 64, logEvery: 50)
+    c.restarts = 2
+    c.sweepDensities = [1, 0.3]
+    c.evalSamples = 2048
+    return Intro(config: c)
+}
+
+@Test func outputsAreByteIdenticalAcrossThreadCountsAndBetweenCachedAndFreshResults() throws {
+    let src = ["01.md": "{{figure intro-panels}}\n{{figure intro-sweep}}\n{{claim C1.1}}\n{{claims-table}}\n"]
+    let root = try temporaryRoot(sources: src)
+    let p = Pipeline(experiments: [AnyExperiment(smallIntro())], paths: Paths(root: root), log: { _ in })
+    _ = try p.build(force: true, threads: 1)
+    let one = snapshot(root)
+    _ = try p.build(force: true, threads: 2)
+    let two = snapshot(root)
+    let cached = try p.build(threads: 2)
+    #expect(cached.cached == ["intro"])
+    let three = snapshot(root)
+    #expect(one.keys.contains("/figures/intro-panels.png") && one.keys.contains("/paper/claims.json"))
+    #expect(one == two)
+    #expect(two == three)
+
+    // A different seed gives different results.
+    var other = smallIntro(); other.config.seed = 1
+    let root2 = try temporaryRoot(sources: src)
+    _ = try Pipeline(experiments: [AnyExperiment(other)], paths: Paths(root: root2), log: { _ in }).build(threads: 2)
+    #expect(snapshot(root2)["/figures/intro-panels.png"] != one["/figures/intro-panels.png"])
+}
+
+@Test func introRejectsInvalidConfigs() {
+    var c = IntroConfig(); c.m = 5
+    #expect(throws: EngineError.self) { try Intro(config: c).validate() }
+    c = IntroConfig(); c.panelDensities = [1, -0.2]
+    #expect(throws: EngineError.invalidConfig("a density must be in (0, 1], got -0.2")) { try Intro(config: c).validate() }
+    c = IntroConfig(); c.recipe.steps = 0
+    #expect(throws: EngineError.invalidConfig("steps must be positive, got 0")) { try Intro(config: c).validate() }
+}

@@ -1,0 +1,70 @@
+// Figures are deterministic to the byte, and the pieces they are made of (scales, colour maps) behave.
+import Foundation
+import Testing
+@testable import Plot
+
+private func sample(_ title: String = "WᵀW — ‖W_i‖ α") -> Drawing {
+    Drawing(width: 200, height: 120) { c in
+        let axes = Axes(frame: Rect(40, 10, 150, 80), x: (0, 1), y: (-1, 1))
+        axes.draw(on: c, xLabel: "x", yLabel: "y")
+        c.heatmap([0.5, -0.5, 1, -1], rows: 2, cols: 2, in: Rect(5, 95, 20, 20), map: .blueWhiteRed, range: -1, 1)
+        c.vectors([(0.5, 0.5), (0.2, -0.7)], colors: [.black, ColorMap.viridis(0.5)], axes: axes)
+        c.text(title, at: Point(100, 110), size: 9, anchor: .middle)
+    }
+}
+
+@Test func svgIsByteIdenticalWhateverWasRenderedBefore() throws {
+    let first = try sample().svg()
+    _ = try sample("something else").svg()
+    _ = try sample().png()
+    let second = try sample().svg()
+    #expect(first == second)
+    let text = String(decoding: first, as: UTF8.self)
+    #expect(text.contains("id=\"surface1\""))
+}
+
+@Test func pngIsByteIdenticalAndHasTheScaledSize() throws {
+    let a = try sample().png(scale: 2), b = try sample().png(scale: 2)
+    #expect(a == b)
+    #expect(Array(a.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+    // IHDR width and height, big-endian, at bytes 16..<24.
+    let w = a[16..<20].reduce(0) { $0 << 8 | Int($1) }, h = a[20..<24].reduce(0) { $0 << 8 | Int($1) }
+    #expect(w == 400 && h == 240)
+}
+
+@Test func differentDrawingsGiveDifferentBytes() throws {
+    #expect(try sample("a").png() != sample("b").png())
+}
+
+@Test func svgIdsAreRenumberedInOrderOfAppearance() {
+    let raw = Data(##"<g id="surface91"><use xlink:href="#image7"/><g id="surface93"/><use xlink:href="#image7"/>"##.utf8)
+    let out = String(decoding: normaliseSVGIds(raw), as: UTF8.self)
+    #expect(out == ##"<g id="surface1"><use xlink:href="#image1"/><g id="surface2"/><use xlink:href="#image1"/>"##)
+}
+
+@Test func linearTicksAreRoundAndInsideTheDomain() {
+    let s = Scale(domain: (0, 1), range: (0, 100))
+    #expect(s.ticks(5).count == 6)
+    #expect(s.ticks(5).allSatisfy { $0 >= 0 && $0 <= 1 })
+    #expect(s(0.5) == 50)
+}
+
+@Test func logScaleMapsDecadesEvenly() {
+    let s = Scale(domain: (0.01, 1), range: (0, 200), log: true)
+    #expect(abs(s(0.1) - 100) < 1e-9)
+    #expect(s.ticks() == [0.01, 0.1, 1])
+}
+
+@Test func colourMapsHitTheirEndpoints() {
+    #expect(ColorMap.blueWhiteRed(0) == Color(hex: "#053061"))
+    #expect(ColorMap.blueWhiteRed(1) == Color(hex: "#67001f"))
+    #expect(ColorMap.viridis(2) == Color(hex: "#fde725"))   // clamped
+    #expect(ColorMap.viridis(.nan) == Color(hex: "#440154"))
+}
+
+@Test func tickLabelsAreShort() {
+    #expect(tickLabel(0) == "0")
+    #expect(tickLabel(0.5) == "0.5")
+    #expect(tickLabel(10) == "10")
+    #expect(tickLabel(0.0001) == "1e-04")
+}
