@@ -14,46 +14,44 @@ public struct LossEstimate: Codable, Sendable, Equatable {
 }
 
 public enum Evaluation {
-    /// The loss of `model` on `samples` inputs drawn from `density` with `Xoshiro(seed)`.
+    /// The loss of `model` on `samples` inputs (rounded up to a multiple of 8) drawn from `density` with the
+    /// training data's generator seeded with `seed`. Uses the training kernels; sums per sample in Double.
     public static func loss(_ model: ToyModel, importance: [Float], density: [Float],
                             samples: Int, seed: UInt64) -> LossEstimate {
-        var rng = Xoshiro(seed: seed)
         let n = model.n, m = model.m, relu = model.activation == .relu
-        let chunk = 4096
+        let total = (max(samples, 1) + 7) / 8 * 8
+        var rng = Xoshiro8(seed: seed)
+        let thresholds = density.map(presenceThreshold)
         var sum = 0.0, sumSq = 0.0, done = 0
-        var h = [Float](repeating: 0, count: m)
-        while done < samples {
-            let b = min(chunk, samples - done)
-            let x = sparseBatch(batch: b, density: density, rng: &rng)
-            x.withUnsafeBufferPointer { xp in
-                model.W.withUnsafeBufferPointer { W in
-                    h.withUnsafeMutableBufferPointer { h in
-                        for s in 0..<b {
-                            let xs = xp.baseAddress! + s * n
-                            for k in 0..<m {
-                                var acc: Float = 0
-                                for i in 0..<n { acc += W[k * n + i] * xs[i] }
-                                h[k] = acc
-                            }
-                            var l = 0.0
+        var buffers: [Int: StepBuffers] = [:]
+        model.W.withUnsafeBufferPointer { W in
+            model.b.withUnsafeBufferPointer { bias in
+                thresholds.withUnsafeBufferPointer { thr in
+                    while done < total {
+                        let b = min(4096, total - done)
+                        let buf = buffers[b] ?? StepBuffers(n: n, m: m, batch: b)
+                        buffers[b] = buf
+                        sampleSparseBatch(buf.x, thresholds: thr.baseAddress!, rng: &rng)
+                        forwardPass(buf, W: W.baseAddress!, bias: bias.baseAddress!, n: n, m: m)
+                        for j in 0..<buf.x.vectors {
+                            var l = SIMD8<Float>.zero
                             for i in 0..<n {
-                                var z = model.b[i]
-                                for k in 0..<m { z += W[k * n + i] * h[k] }
-                                let y = relu ? max(z, 0) : z
-                                let d = Double(y - xs[i])
-                                l += Double(importance[i]) * d * d
+                                let z = buf.z.row(i)[j]
+                                let y = relu ? z.replacing(with: 0, where: z .< 0) : z
+                                let d = y - buf.x.row(i)[j]
+                                l = l.addingProduct(d * d, importance[i])
                             }
-                            sum += l; sumSq += l * l
+                            for lane in 0..<8 { let v = Double(l[lane]); sum += v; sumSq += v * v }
                         }
+                        done += b
                     }
                 }
             }
-            done += b
         }
-        let mean = sum / Double(samples)
-        let variance = max(0, sumSq / Double(samples) - mean * mean)
-        return LossEstimate(mean: mean, standardError: (variance / Double(max(1, samples - 1))).squareRoot(),
-                            samples: samples)
+        let mean = sum / Double(total)
+        let variance = max(0, sumSq / Double(total) - mean * mean)
+        return LossEstimate(mean: mean, standardError: (variance / Double(max(1, total - 1))).squareRoot(),
+                            samples: total)
     }
 
     /// The index of the lowest-loss model among restarts evaluated on one shared batch (ties: first).

@@ -72,3 +72,27 @@ public func fnv1a64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt
     for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
     return h
 }
+
+/// Eight independent Xoshiro256** streams in SIMD lanes: the generator of the training data.
+/// Lane j is seeded with SplitMix64(seed) outputs 4j…4j+3. The multiplications by 5 and 9 are written as
+/// shifts and adds, so the whole update vectorises.
+public struct Xoshiro8: Sendable {
+    var s0, s1, s2, s3: SIMD8<UInt64>
+
+    public init(seed: UInt64) {
+        var sm = SplitMix64(seed: seed)
+        s0 = .zero; s1 = .zero; s2 = .zero; s3 = .zero
+        for lane in 0..<8 { s0[lane] = sm.next(); s1[lane] = sm.next(); s2[lane] = sm.next(); s3[lane] = sm.next() }
+    }
+
+    @inline(__always)
+    public mutating func next() -> SIMD8<UInt64> {
+        let x5 = (s1 &<< 2) &+ s1
+        let rot = (x5 &<< 7) | (x5 &>> 57)
+        let result = (rot &<< 3) &+ rot
+        let t = s1 &<< 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t
+        s3 = (s3 &<< 45) | (s3 &>> 19)
+        return result
+    }
+}

@@ -1,28 +1,66 @@
-// The paper's synthetic data: x_i = 0 with probability S_i, else U[0,1], independently per feature,
-// fresh for every batch. One 64-bit draw per entry: the top 24 bits decide presence, the next 24 the value.
+// The paper's synthetic data: x_i = 0 with probability S_i, else U[0,1], independently per feature and sample,
+// fresh for every batch. Batches are feature-major (row i holds feature i for every sample), eight samples per
+// SIMD vector. Each sample-feature entry takes one 64-bit draw: its top 24 bits decide presence (present iff
+// below round(density · 2²⁴)), the next 24 bits give the value k · 2⁻²⁴.
 
-/// Fills `x` (batch × n, row-major) with a fresh batch of sparse features.
+/// A batch buffer: n rows of `batch` samples, rows `stride` vectors apart (padded against cache aliasing).
+public struct FeatureMajorBatch {
+    public let rows: Int
+    public let batch: Int
+    /// SIMD8 vectors per row of samples.
+    public let vectors: Int
+    /// SIMD8 vectors between the starts of two rows.
+    public let stride: Int
+    public let base: UnsafeMutablePointer<SIMD8<Float>>
+
+    public init(rows: Int, batch: Int) {
+        precondition(batch % 8 == 0, "the batch must be a multiple of 8")
+        self.rows = rows; self.batch = batch
+        vectors = batch / 8
+        stride = vectors + 1
+        base = .allocate(capacity: max(1, rows * stride))
+        base.initialize(repeating: .zero, count: max(1, rows * stride))
+    }
+
+    public func deallocate() { base.deallocate() }
+    @inline(__always) public func row(_ r: Int) -> UnsafeMutablePointer<SIMD8<Float>> { base + r * stride }
+
+    /// Sample s of row r.
+    public func value(_ r: Int, _ s: Int) -> Float { row(r)[s / 8][s % 8] }
+}
+
+/// The presence threshold of a density on the 24-bit scale.
 @inline(__always)
-func sampleSparseBatch(_ x: UnsafeMutablePointer<Float>, batch: Int, density: UnsafePointer<Float>, n: Int,
-                       rng: inout Xoshiro) {
-    for s in 0..<batch {
-        let row = x + s * n
-        for i in 0..<n {
+func presenceThreshold(_ density: Float) -> UInt32 { UInt32((Double(density) * 16_777_216).rounded()) }
+
+/// Fills `x` with a fresh batch: for each feature, for each group of eight samples, one draw of the 8 streams.
+@inline(__always)
+func sampleSparseBatch(_ x: FeatureMajorBatch, thresholds: UnsafePointer<UInt32>, rng: inout Xoshiro8) {
+    let scale = SIMD8<Float>(repeating: 0x1p-24)
+    let low24 = SIMD8<UInt64>(repeating: 0xFF_FFFF)
+    for i in 0..<x.rows {
+        let row = x.row(i)
+        let t = SIMD8<UInt32>(repeating: thresholds[i])
+        for j in 0..<x.vectors {
             let r = rng.next()
-            let present = Float(r >> 40) * 0x1p-24 < density[i]
-            row[i] = present ? Float((r >> 16) & 0xFF_FFFF) * 0x1p-24 : 0
+            let presence = SIMD8<UInt32>(truncatingIfNeeded: r &>> 40)
+            let bits = SIMD8<UInt32>(truncatingIfNeeded: (r &>> 16) & low24)
+            let v = SIMD8<Float>(bits) * scale
+            row[j] = v.replacing(with: 0, where: presence .>= t)
         }
     }
 }
 
-/// A batch of sparse features as an array (batch × n, row-major), for evaluation and tests.
-public func sparseBatch(batch: Int, density: [Float], rng: inout Xoshiro) -> [Float] {
+/// A batch of sparse features as a sample-major array (batch × n), for tests and small evaluations.
+public func sparseBatch(batch: Int, density: [Float], seed: UInt64) -> [Float] {
     let n = density.count
-    var x = [Float](repeating: 0, count: batch * n)
-    x.withUnsafeMutableBufferPointer { xp in
-        density.withUnsafeBufferPointer { dp in
-            sampleSparseBatch(xp.baseAddress!, batch: batch, density: dp.baseAddress!, n: n, rng: &rng)
-        }
-    }
-    return x
+    let padded = (batch + 7) / 8 * 8
+    let x = FeatureMajorBatch(rows: n, batch: padded)
+    defer { x.deallocate() }
+    var rng = Xoshiro8(seed: seed)
+    let t = density.map(presenceThreshold)
+    t.withUnsafeBufferPointer { sampleSparseBatch(x, thresholds: $0.baseAddress!, rng: &rng) }
+    var out = [Float](repeating: 0, count: batch * n)
+    for s in 0..<batch { for i in 0..<n { out[s * n + i] = x.value(i, s) } }
+    return out
 }

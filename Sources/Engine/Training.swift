@@ -31,7 +31,9 @@ public struct TrainingRecipe: Codable, Sendable, Hashable {
     /// Checks the recipe and names the first bad value.
     public func validate() throws {
         guard steps > 0 else { throw EngineError.invalidConfig("steps must be positive, got \(steps)") }
-        guard batch > 0 else { throw EngineError.invalidConfig("batch must be positive, got \(batch)") }
+        guard batch > 0, batch % 8 == 0 else {
+            throw EngineError.invalidConfig("batch must be a positive multiple of 8, got \(batch)")
+        }
         guard lr > 0, lr.isFinite else { throw EngineError.invalidConfig("lr must be positive, got \(lr)") }
         guard logEvery > 0 else { throw EngineError.invalidConfig("logEvery must be positive, got \(logEvery)") }
     }
@@ -67,74 +69,35 @@ public enum Trainer {
     /// each on a fresh batch drawn from the same stream.
     public static func trainOne(_ spec: ToyModelSpec, recipe: TrainingRecipe, instance: Int = 0) throws -> TrainedModel {
         let n = spec.n, m = spec.m, B = recipe.batch
-        var rng = Xoshiro(seed: spec.seed)
-        var model = ToyModel.xavierNormal(n: n, m: m, activation: spec.activation, rng: &rng)
+        var initRng = Xoshiro(seed: spec.seed)
+        var model = ToyModel.xavierNormal(n: n, m: m, activation: spec.activation, rng: &initRng)
+        var dataRng = Xoshiro8(seed: deriveSeed(spec.seed, 1))
         let relu = spec.activation == .relu
+        let thresholds = spec.density.map(presenceThreshold)
 
-        let x = UnsafeMutablePointer<Float>.allocate(capacity: B * n)
-        let h = UnsafeMutablePointer<Float>.allocate(capacity: m)
-        let dz = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        let dh = UnsafeMutablePointer<Float>.allocate(capacity: m)
+        let buf = StepBuffers(n: n, m: m, batch: B)
         let gW = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
         let gb = UnsafeMutablePointer<Float>.allocate(capacity: n)
         let mW = UnsafeMutablePointer<Float>.allocate(capacity: m * n); mW.initialize(repeating: 0, count: m * n)
         let vW = UnsafeMutablePointer<Float>.allocate(capacity: m * n); vW.initialize(repeating: 0, count: m * n)
         let mb = UnsafeMutablePointer<Float>.allocate(capacity: n); mb.initialize(repeating: 0, count: n)
         let vb = UnsafeMutablePointer<Float>.allocate(capacity: n); vb.initialize(repeating: 0, count: n)
-        defer { for p in [x, h, dz, dh, gW, gb, mW, vW, mb, vb] { p.deallocate() } }
+        defer { for p in [gW, gb, mW, vW, mb, vb] { p.deallocate() } }
 
         var curve: [Float] = []
         // The gradient of the notebook objective: d/dx̂ of mean over batch and features.
         let gradScale = 2 / Float(B * n)
 
         try spec.importance.withUnsafeBufferPointer { impBuf in
-          try spec.density.withUnsafeBufferPointer { denBuf in
+          try thresholds.withUnsafeBufferPointer { thrBuf in
             try model.W.withUnsafeMutableBufferPointer { wBuf in
               try model.b.withUnsafeMutableBufferPointer { bBuf in
                 let W = wBuf.baseAddress!, bias = bBuf.baseAddress!, imp = impBuf.baseAddress!
                 for step in 1...recipe.steps {
-                    sampleSparseBatch(x, batch: B, density: denBuf.baseAddress!, n: n, rng: &rng)
-                    gW.initialize(repeating: 0, count: m * n)
-                    gb.initialize(repeating: 0, count: n)
-                    var loss: Float = 0
-                    for s in 0..<B {
-                        let xs = x + s * n
-                        // h = W x
-                        for k in 0..<m {
-                            let row = W + k * n
-                            var acc: Float = 0
-                            for i in 0..<n { acc += row[i] * xs[i] }
-                            h[k] = acc
-                        }
-                        // z = Wᵀh + b, x̂ = act(z), error and dL/dz
-                        for i in 0..<n { dz[i] = bias[i] }
-                        for k in 0..<m {
-                            let row = W + k * n, hk = h[k]
-                            for i in 0..<n { dz[i] += row[i] * hk }
-                        }
-                        var sampleLoss: Float = 0
-                        for i in 0..<n {
-                            let z = dz[i]
-                            let y = relu ? max(z, 0) : z
-                            let diff = y - xs[i]
-                            sampleLoss += imp[i] * diff * diff
-                            dz[i] = (relu && z <= 0) ? 0 : gradScale * imp[i] * diff
-                        }
-                        loss += sampleLoss
-                        // dh = W dz; gb += dz; gW += h dzᵀ + dh xᵀ
-                        for k in 0..<m {
-                            let row = W + k * n
-                            var acc: Float = 0
-                            for i in 0..<n { acc += row[i] * dz[i] }
-                            dh[k] = acc
-                        }
-                        for i in 0..<n { gb[i] += dz[i] }
-                        for k in 0..<m {
-                            let g = gW + k * n, hk = h[k], dhk = dh[k]
-                            for i in 0..<n { g[i] += hk * dz[i] + dhk * xs[i] }
-                        }
-                    }
-                    loss /= Float(B)
+                    sampleSparseBatch(buf.x, thresholds: thrBuf.baseAddress!, rng: &dataRng)
+                    forwardPass(buf, W: W, bias: bias, n: n, m: m)
+                    let loss = lossAndOutputGradient(buf, importance: imp, n: n, relu: relu, gradScale: gradScale) / Float(B)
+                    backwardPass(buf, W: W, n: n, m: m, gradW: gW, gradB: gb)
                     if step == 1 || step % recipe.logEvery == 0 || step == recipe.steps {
                         guard loss.isFinite else {
                             throw EngineError.diverged(instance: instance, step: step, what: "loss is \(loss)")

@@ -58,7 +58,7 @@ private let intro = (0..<5).map { Float(pow(0.9, Double($0))) }
     let spec = ToyModelSpec(n: 4, m: 2, activation: .relu, importance: [1, 0.9, 0.8, 0.7], density: 0.7, seed: 21)
     var rng = Xoshiro(seed: spec.seed)
     let start = ToyModel.xavierNormal(n: 4, m: 2, activation: .relu, rng: &rng)
-    let batch = sparseBatch(batch: 16, density: spec.density, rng: &rng)
+    let batch = sparseBatch(batch: 16, density: spec.density, seed: deriveSeed(spec.seed, 1))
     let after = try Trainer.trainOne(spec, recipe: TrainingRecipe(steps: 1, batch: 16, lr: 1e-6, weightDecay: 0)).model
     func batchLoss(_ m: ToyModel) -> Double {
         var l = 0.0
