@@ -13,7 +13,7 @@ struct Paper: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paper",
         abstract: "Reproduce 'Toy Models of Superposition' (Elhage et al., 2022) and write the checked report.",
-        subcommands: [Build.self, Run.self, List.self, Explain.self],
+        subcommands: [Build.self, Run.self, List.self, Explain.self, Bench.self],
         defaultSubcommand: Build.self)
 }
 
