@@ -20,18 +20,22 @@ public struct ToyModelSpec: Codable, Sendable, Hashable {
     public var importance: [Float]
     /// Feature density 1 − S_i of each feature.
     public var density: [Float]
-    /// Seed of the instance's RNG stream (initial weights, then training data).
+    /// Seed of the instance's RNG streams (initial weights, then training data).
     public var seed: UInt64
+    /// Whether the model has a trained output bias (false: b stays 0, as in McGrath's "confused feature" model).
+    public var bias: Bool
 
-    public init(n: Int, m: Int, activation: OutputActivation, importance: [Float], density: [Float], seed: UInt64) {
+    public init(n: Int, m: Int, activation: OutputActivation, importance: [Float], density: [Float], seed: UInt64,
+                bias: Bool = true) {
         self.n = n; self.m = m; self.activation = activation
-        self.importance = importance; self.density = density; self.seed = seed
+        self.importance = importance; self.density = density; self.seed = seed; self.bias = bias
     }
 
     /// A spec whose features all share one density.
-    public init(n: Int, m: Int, activation: OutputActivation, importance: [Float], density: Float, seed: UInt64) {
+    public init(n: Int, m: Int, activation: OutputActivation, importance: [Float], density: Float, seed: UInt64,
+                bias: Bool = true) {
         self.init(n: n, m: m, activation: activation, importance: importance,
-                  density: Array(repeating: density, count: n), seed: seed)
+                  density: Array(repeating: density, count: n), seed: seed, bias: bias)
     }
 
     /// Checks the spec and names the first bad value.

@@ -105,7 +105,7 @@ public enum Trainer {
                         curve.append(loss)
                     }
                     adamW(W, grad: gW, m1: mW, m2: vW, count: m * n, step: step, recipe: recipe)
-                    adamW(bias, grad: gb, m1: mb, m2: vb, count: n, step: step, recipe: recipe)
+                    if spec.bias { adamW(bias, grad: gb, m1: mb, m2: vb, count: n, step: step, recipe: recipe) }
                 }
                 for j in 0..<(m * n) where !W[j].isFinite {
                     throw EngineError.diverged(instance: instance, step: recipe.steps, what: "W has a non-finite entry")

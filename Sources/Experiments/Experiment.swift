@@ -8,7 +8,7 @@ import Report
 
 /// The version of the training code. Bump it when a change to Engine changes what any experiment computes;
 /// every cached result is then recomputed.
-public let engineVersion = 1
+public let engineVersion = 2
 
 /// What `run` may use: the thread count and a progress line printer.
 public struct RunContext: Sendable {

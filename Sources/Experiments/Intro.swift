@@ -240,7 +240,7 @@ public struct Intro: Experiment {
     }
 }
 
-private func f3(_ x: Double) -> String { String(format: "%.3f", x) }
+
 
 /// Among all ways to split `features` (four of them) into two pairs, the one whose larger cosine is smallest.
 func bestAntipodalMatching(_ m: ToyModel, features f: [Int]) -> (pairs: [(Int, Int, Double)], worst: Double) {

@@ -3,5 +3,7 @@
 public enum Registry {
     public static let all: [AnyExperiment] = [
         AnyExperiment(Intro()),
+        AnyExperiment(BasicResults(id: "basic20", config: .n20)),
+        AnyExperiment(BasicResults(id: "basic80", config: .n80)),
     ]
 }
