@@ -5,5 +5,6 @@ public enum Registry {
         AnyExperiment(Intro()),
         AnyExperiment(BasicResults(id: "basic20", config: .n20)),
         AnyExperiment(BasicResults(id: "basic80", config: .n80)),
+        AnyExperiment(Mathematics()),
     ]
 }
