@@ -6,5 +6,7 @@ public enum Registry {
         AnyExperiment(BasicResults(id: "basic20", config: .n20)),
         AnyExperiment(BasicResults(id: "basic80", config: .n80)),
         AnyExperiment(Mathematics()),
+        AnyExperiment(PhaseChange(id: "phase2", config: .n2)),
+        AnyExperiment(PhaseChange(id: "phase3", config: .n3)),
     ]
 }

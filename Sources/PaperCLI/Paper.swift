@@ -59,7 +59,10 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let s = try common.pipeline.build(names: experiments, force: force, threads: common.threads, writeReport: false)
-        for c in s.claims { print("  \(c.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(c.id): ours \(c.ourValue.map { "\($0)" } ?? "—") · paper \(c.paperValue.map { "\($0)" } ?? "—")") }
+        for c in s.claims {
+            print("  \(c.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(c.id): ours \(c.ourValue.map { "\($0)" } ?? "—") · paper \(c.paperValue.map { "\($0)" } ?? "—")")
+            if c.status == .fail { print("            tolerance \(c.tolerance): \(c.reason)") }
+        }
         print(s.line)
     }
 }
