@@ -8,5 +8,6 @@ public enum Registry {
         AnyExperiment(Mathematics()),
         AnyExperiment(PhaseChange(id: "phase2", config: .n2)),
         AnyExperiment(PhaseChange(id: "phase3", config: .n3)),
+        AnyExperiment(ConfusedFeature()),
     ]
 }

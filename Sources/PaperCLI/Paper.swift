@@ -41,8 +41,14 @@ struct Build: ParsableCommand {
     @Flag(help: "Ignore the cache and retrain everything.") var force = false
 
     func run() throws {
-        let s = try common.pipeline.build(force: force, threads: common.threads)
+        let p = common.pipeline
+        let s = try p.build(force: force, threads: common.threads)
         print("wrote figures/, paper/report.md, paper/claims.json, site/index.html")
+        let total = s.experimentSeconds.values.reduce(0, +)
+        let shares = p.experiments.compactMap { e in
+            s.experimentSeconds[e.id].map { "\(e.id) \(String(format: "%.1f", $0)) s (\(String(format: "%.0f", 100 * $0 / max(total, 1e-9))) %)" }
+        }
+        print("time by experiment: " + shares.joined(separator: ", "))
         print(s.line)
     }
 }

@@ -135,6 +135,38 @@ public final class Canvas {
         cairo_restore(cr)
     }
 
+    /// A rows×cols grid of colours filling `rect`, drawn as one embedded image (each cell `pixelsPerCell` pixels
+    /// square, scaled with nearest-neighbour filtering) so that large heatmaps stay small in SVG.
+    public func raster(_ colors: [Color], rows: Int, cols: Int, in rect: Rect, pixelsPerCell: Int = 4) {
+        let k = pixelsPerCell
+        let w = Int32(cols * k), h = Int32(rows * k)
+        guard let img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h) else { return }
+        defer { cairo_surface_destroy(img) }
+        cairo_surface_flush(img)
+        let stride = Int(cairo_image_surface_get_stride(img))
+        let data = cairo_image_surface_get_data(img)!
+        for r in 0..<rows {
+            for c in 0..<cols {
+                let col = colors[r * cols + c]
+                let px = UInt32((col.r * 255).rounded()) << 16 | UInt32((col.g * 255).rounded()) << 8 | UInt32((col.b * 255).rounded())
+                for y in 0..<k {
+                    let row = (data + (r * k + y) * stride).withMemoryRebound(to: UInt32.self, capacity: cols * k) { $0 }
+                    for x in 0..<k { row[c * k + x] = px }
+                }
+            }
+        }
+        cairo_surface_mark_dirty(img)
+        cairo_save(cr)
+        cairo_rectangle(cr, rect.x, rect.y, rect.width, rect.height)
+        cairo_clip(cr)
+        cairo_translate(cr, rect.x, rect.y)
+        cairo_scale(cr, rect.width / Double(w), rect.height / Double(h))
+        cairo_set_source_surface(cr, img, 0, 0)
+        cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST)
+        cairo_paint(cr)
+        cairo_restore(cr)
+    }
+
     /// Draws `body` clipped to a rectangle.
     public func clipped(to r: Rect, _ body: () -> Void) {
         cairo_save(cr)

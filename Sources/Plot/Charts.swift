@@ -43,9 +43,15 @@ public struct Axes {
 }
 
 extension Canvas {
-    /// A rows×cols heatmap (row-major values) filling `rect`, coloured by `map` over [lo, hi].
+    /// A rows×cols heatmap (row-major values) filling `rect`, coloured by `map` over [lo, hi]; large ones are
+    /// drawn as one image.
     public func heatmap(_ values: [Double], rows: Int, cols: Int, in rect: Rect, map: ColorMap,
                         range lo: Double, _ hi: Double) {
+        if rows * cols > 400 {
+            raster(values.map { map(($0 - lo) / (hi - lo)) }, rows: rows, cols: cols, in: rect)
+            stroke(rect, .axis, width: 0.6)
+            return
+        }
         let cw = rect.width / Double(cols), ch = rect.height / Double(rows)
         for r in 0..<rows {
             for col in 0..<cols {

@@ -27,6 +27,7 @@ public enum Site {
         .claim.fail { background: #fce8e6; border: 1px solid #e08b82; }
         .claim.unchecked { background: #f1f1f1; border: 1px solid #bbb; }
         .mark { font-weight: bold; }
+        .claim .tol { color: #666; font-size: 0.9em; }
         code { background: #f6f6f6; padding: 0 3px; }
         </style>
         </head>

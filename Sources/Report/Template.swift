@@ -99,7 +99,7 @@ public struct Template {
         case .html:
             return "<span class=\"claim \(c.status.rawValue)\" id=\"claim-\(htmlEscape(c.id))\" title=\"\(htmlEscape(c.reason))\">"
                 + "<span class=\"mark\">\(Self.mark(c.status, html: true)) \(c.status.rawValue)</span> <b>\(htmlEscape(c.id))</b> "
-                + "ours <b>\(htmlEscape(ours))</b> · paper \(htmlEscape(paper)) · tolerance \(htmlEscape(c.tolerance))</span>"
+                + "ours <b>\(htmlEscape(ours))</b> · paper \(htmlEscape(paper)) <span class=\"tol\">· tolerance \(htmlEscape(c.tolerance))</span></span>"
         }
     }
 
