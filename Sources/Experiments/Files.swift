@@ -53,23 +53,37 @@ public enum Files {
         return true
     }
 
+    /// Removes temporary files (".NAME.PID.tmp") that a killed run left in `dir`. Call with the build lock held.
+    public static func removeStaleTemporaries(in dir: URL) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))
+        }
+    }
+
     /// Writes a string as UTF-8, atomically.
     @discardableResult
     public static func write(_ text: String, to url: URL) throws -> Bool { try write(Data(text.utf8), to: url) }
 }
 
-/// An exclusive lock on a file (flock), held until `release` or process exit.
+/// An exclusive lock on a file (flock), held until `release` or process exit (the kernel drops it when the
+/// process dies, so a killed build never leaves a stale lock).
 public final class FileLock {
     private let fd: Int32
     public let path: String
 
-    /// Takes the lock, failing at once if another process holds it.
-    public init(_ url: URL) throws {
+    /// Takes the lock. When another process holds it: with `wait`, says so through `log` and blocks until it is
+    /// free; without, fails at once.
+    public init(_ url: URL, wait: Bool = false, log: (String) -> Void = { _ in }) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         path = url.path
         fd = open(url.path, O_RDWR | O_CREAT, 0o644)
         guard fd >= 0 else { throw PipelineError.io("cannot open lock \(url.path)") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { close(fd); throw PipelineError.locked(url.path) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard wait else { close(fd); throw PipelineError.locked(url.path) }
+            log("another paper build in this checkout holds \(url.path); waiting for it to finish")
+            guard flock(fd, LOCK_EX) == 0 else { close(fd); throw PipelineError.locked(url.path) }
+        }
     }
 
     public func release() { flock(fd, LOCK_UN); close(fd) }

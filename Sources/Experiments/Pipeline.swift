@@ -75,8 +75,12 @@ public struct Pipeline: Sendable {
         for e in chosen {
             do { try e.validate() } catch { throw PipelineError.experimentFailed(e.id, "\(error)") }
         }
-        let lock = try FileLock(paths.cache.appendingPathComponent("lock"))
+        let lock = try FileLock(paths.cache.appendingPathComponent("lock"), wait: true, log: log)
         defer { lock.release() }
+        for dir in [paths.cache, paths.figures, paths.report.deletingLastPathComponent(), paths.site,
+                    paths.site.appendingPathComponent("figures")] {
+            Files.removeStaleTemporaries(in: dir)
+        }
 
         let cache = ResultsCache(directory: paths.cache)
         var summary = BuildSummary()
@@ -107,9 +111,18 @@ public struct Pipeline: Sendable {
                 summary.trained.append(e.id)
                 log("\(tag) … trained in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
             }
-            let out: (figures: [FigureOutput], claims: [Claim])
+            var out: (figures: [FigureOutput], claims: [Claim])
             do { out = try e.outputs(from: data) } catch {
-                throw PipelineError.experimentFailed(e.id, "its results could not be read: \(error)")
+                guard results != nil else { throw PipelineError.experimentFailed(e.id, "its results could not be read: \(error)") }
+                // A cached entry with a valid checksum that no longer decodes (its result type changed without a
+                // version bump): recompute rather than fail.
+                log("\(tag): cached results no longer decode (\(error)); retraining")
+                let fresh: Data
+                do { fresh = try e.run(ctx) } catch { throw PipelineError.experimentFailed(e.id, "\(error)") }
+                try cache.store(id: e.id, key: e.key, payload: fresh)
+                summary.cached.removeAll { $0 == e.id }
+                summary.trained.append(e.id)
+                out = try e.outputs(from: fresh)
             }
             for f in out.figures {
                 if try Files.write(try f.drawing.svg(), to: paths.figures.appendingPathComponent("\(f.name).svg")) {

@@ -1,4 +1,10 @@
 // Every experiment the report runs, in the report's order. Adding a section means adding one line here.
+//
+// `smoke` holds the same experiments at a few hundred steps on small grids: a check that the whole pipeline
+// runs end to end in seconds (tests, `PAPER_SMOKE=1`). Its numbers mean nothing and it never writes into the
+// repository (the CLI refuses).
+
+import Engine
 
 public enum Registry {
     public static let all: [AnyExperiment] = [
@@ -10,4 +16,34 @@ public enum Registry {
         AnyExperiment(PhaseChange(id: "phase3", config: .n3)),
         AnyExperiment(ConfusedFeature()),
     ]
+
+    public static let smoke: [AnyExperiment] = {
+        let quick = TrainingRecipe(steps: 150, batch: 64, logEvery: 50)
+        var intro = IntroConfig()
+        intro.recipe = quick; intro.restarts = 2; intro.sweepDensities = [1, 0.3]; intro.evalSamples = 1024
+        var b20 = BasicConfig.n20, b80 = BasicConfig.n80
+        b20.recipe = quick; b20.restarts = 1; b20.evalSamples = 1024
+        b80.recipe = TrainingRecipe(steps: 30, batch: 64, logEvery: 10); b80.evalSamples = 512
+        var math = Mathematics()
+        math.config.recipe = quick; math.config.gaussianSamples = 4096; math.config.directSamples = 4096
+        math.config.quadratureBudget = 1 << 10; math.config.oneSparseSamples = 1024
+        func phase(_ base: PhaseConfig) -> PhaseConfig {
+            var p = base
+            p.importances = [0.1, 1, 10]; p.densities = [1, 0.1, 0.01]; p.restarts = 1; p.recipe = quick
+            p.evalSamples = 512; p.theoryGrid = 20; p.prototypeSamples = 4096
+            return p
+        }
+        var confused = ConfusedFeature()
+        confused.config.recipe = quick; confused.config.restarts = 2; confused.config.landscapeGrid = 9
+        confused.config.landscapeSamples = 256; confused.config.evalSamples = 1024
+        return [
+            AnyExperiment(Intro(config: intro)),
+            AnyExperiment(BasicResults(id: "basic20", config: b20)),
+            AnyExperiment(BasicResults(id: "basic80", config: b80)),
+            AnyExperiment(math),
+            AnyExperiment(PhaseChange(id: "phase2", config: phase(.n2))),
+            AnyExperiment(PhaseChange(id: "phase3", config: phase(.n3))),
+            AnyExperiment(confused),
+        ]
+    }()
 }

@@ -10,6 +10,7 @@ import Foundation
 
 @main
 struct Paper: ParsableCommand {
+
     static let configuration = CommandConfiguration(
         commandName: "paper",
         abstract: "Reproduce 'Toy Models of Superposition' (Elhage et al., 2022) and write the checked report.",
@@ -32,7 +33,22 @@ struct Common: ParsableArguments {
         }
     }
 
-    var pipeline: Pipeline { Pipeline(paths: Paths(root: URL(fileURLWithPath: root))) }
+    /// The pipeline over every experiment, or over their smoke versions when PAPER_SMOKE=1 (tests only).
+    var pipeline: Pipeline {
+        get throws {
+            let smoke = ProcessInfo.processInfo.environment["PAPER_SMOKE"] == "1"
+            if smoke && FileManager.default.fileExists(atPath: root + "/Package.swift") {
+                throw ValidationError("PAPER_SMOKE=1 runs meaningless quick versions of the experiments; it refuses to write into the repository (\(root)); pass --root with a scratch folder")
+            }
+            return Pipeline(experiments: smoke ? Registry.smoke : Registry.all, paths: Paths(root: URL(fileURLWithPath: root)),
+                            log: progress)
+        }
+    }
+}
+
+/// Writes a progress line straight to standard output, so that a log file or pipe sees it as it happens.
+@Sendable func progress(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 struct Build: ParsableCommand {
@@ -41,7 +57,7 @@ struct Build: ParsableCommand {
     @Flag(help: "Ignore the cache and retrain everything.") var force = false
 
     func run() throws {
-        let p = common.pipeline
+        let p = try common.pipeline
         let s = try p.build(force: force, threads: common.threads)
         print("wrote figures/, paper/report.md, paper/claims.json, site/index.html")
         let total = s.experimentSeconds.values.reduce(0, +)
@@ -78,7 +94,7 @@ struct List: ParsableCommand {
     @OptionGroup var common: Common
 
     func run() throws {
-        let p = common.pipeline
+        let p = try common.pipeline
         for e in p.experiments {
             let cached = p.explain(e).contains("would not be retrained") ? "cached" : "not cached"
             print("\(e.id.padding(toLength: 14, withPad: " ", startingAt: 0)) \(e.section.padding(toLength: 22, withPad: " ", startingAt: 0)) \(cached.padding(toLength: 11, withPad: " ", startingAt: 0)) \(e.title)")
@@ -92,7 +108,7 @@ struct Explain: ParsableCommand {
     @Argument(help: "Experiment names (all when none).") var experiments: [String] = []
 
     func run() throws {
-        let p = common.pipeline
+        let p = try common.pipeline
         for e in try p.select(experiments) { print(p.explain(e)) }
     }
 }
