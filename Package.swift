@@ -36,6 +36,6 @@ let package = Package(
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
-        .testTarget(name: "PaperCLITests", dependencies: ["PaperCLI"]),
+        .testTarget(name: "PaperCLITests", dependencies: ["PaperCLI", "Experiments"]),
     ]
 )

@@ -61,3 +61,22 @@ import Testing
     lock.release()
     _ = try FileLock(dir.appendingPathComponent("lock"))
 }
+
+@Test func mutatedEntriesAreNeverUsedAsValid() throws {
+    // Flip, drop or insert bytes in a valid entry: the lookup must never return a hit with other bytes.
+    let payload = Data(#"{"W":[0.5,-0.25,1e-3],"b":[0,0.5]}"#.utf8)
+    let good = ResultsCache.encode(key: "{\"experiment\":\"x\"}", payload: payload)
+    var rng = SystemRandomNumberGenerator()
+    for _ in 0..<5000 {
+        var bytes = [UInt8](good)
+        let i = Int.random(in: 0..<bytes.count, using: &rng)
+        switch Int.random(in: 0..<3, using: &rng) {
+        case 0: bytes[i] ^= UInt8.random(in: 1...255, using: &rng)
+        case 1: bytes.remove(at: i)
+        default: bytes.insert(UInt8.random(in: 0...255, using: &rng), at: i)
+        }
+        if case .success(let entry) = ResultsCache.parse(Data(bytes)) {
+            #expect(entry.payload == payload && entry.key == "{\"experiment\":\"x\"}", "a mutated entry parsed as valid")
+        }
+    }
+}

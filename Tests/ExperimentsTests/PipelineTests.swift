@@ -2,6 +2,7 @@
 // counts and between cached and fresh results.
 import Engine
 import Foundation
+import Report
 import Testing
 @testable import Experiments
 
@@ -120,4 +121,42 @@ private func smallIntro() -> Intro {
     #expect(throws: EngineError.invalidConfig("a density must be in (0, 1], got -0.2")) { try Intro(config: c).validate() }
     c = IntroConfig(); c.recipe.steps = 0
     #expect(throws: EngineError.invalidConfig("steps must be positive, got 0")) { try Intro(config: c).validate() }
+}
+
+/// An experiment whose training diverges (an enormous learning rate on huge importances).
+private struct Diverging: Experiment {
+    struct Config: Codable, Sendable { var lr: Float = 1e30 }
+    var config = Config()
+    var id: String { "diverging" }
+    var title: String { "diverges" }
+    var section: String { "§0" }
+    var version: Int { 1 }
+    var seed: UInt64 { 1 }
+    func run(_ context: RunContext) throws -> [TrainedModel] {
+        let spec = ToyModelSpec(n: 3, m: 2, activation: .linear, importance: [3e38, 3e38, 3e38], density: 1, seed: 1)
+        return try Trainer.train([spec, spec], recipe: TrainingRecipe(steps: 20, batch: 8, lr: config.lr), threads: 1)
+    }
+    func figures(_ r: [TrainedModel]) -> [FigureOutput] { [] }
+    func claims(_ r: [TrainedModel]) -> [Claim] { [] }
+}
+
+@Test func aDivergingRunStopsWithAnErrorNamingExperimentInstanceAndStep() throws {
+    let root = try temporaryRoot(sources: source)
+    let p = Pipeline(experiments: [AnyExperiment(Diverging())], paths: Paths(root: root), log: { _ in })
+    do { _ = try p.build(threads: 1); Issue.record("expected an error") } catch {
+        #expect("\(error)".hasPrefix("experiment diverging failed: training diverged: instance 0, step 1"))
+    }
+    #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent(".cache/diverging.cache").path))
+}
+
+@Test func explainNamesTheConfigFieldThatChanged() throws {
+    let root = try temporaryRoot(sources: source)
+    let c = RunCounter()
+    _ = try Pipeline(experiments: [AnyExperiment(Counting(id: "a", config: .init(value: 1), counter: c))],
+                     paths: Paths(root: root), log: { _ in }).build(names: ["a"], threads: 1, writeReport: false)
+    let changed = Pipeline(experiments: [AnyExperiment(Counting(id: "a", config: .init(value: 2), counter: c))],
+                           paths: Paths(root: root), log: { _ in })
+    let text = changed.explain(changed.experiments[0])
+    #expect(text.contains("would be retrained"))
+    #expect(text.contains("config.value: cached 1 → now 2"))
 }

@@ -92,3 +92,28 @@ private let claims = [
     #expect(formatNumber(0.00026) == "2.600e-04")
     #expect(round6(0.18347912345) == 0.183479)
 }
+
+@Test func templateParserSurvivesRandomAndMutatedInput() throws {
+    // Bounded fuzzing: random strings built from the parser's special characters, and mutations of a valid
+    // template. Errors are fine; a crash or a hang is not.
+    let t = try Template(claims: claims, figures: [FigureRef(name: "f", caption: "c")])
+    let alphabet = Array("{{}} claim figure claims-table C1.1 f \n|*_[]`<>ü")
+    var rng = SystemRandomNumberGenerator()
+    let valid = "a {{claim C1.1}} b {{figure f}}\n{{claims-table}}\n"
+    for round in 0..<3000 {
+        var text: String
+        if round % 2 == 0 {
+            text = String((0..<Int.random(in: 0..<80, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+        } else {
+            var chars = Array(valid)
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                let i = Int.random(in: 0..<chars.count, using: &rng)
+                if Bool.random(using: &rng) { chars.remove(at: i) } else { chars.insert(alphabet.randomElement(using: &rng)!, at: i) }
+            }
+            text = String(chars)
+        }
+        for target in [ReportTarget.markdown(figureDir: "x"), .html(figureDir: "x")] {
+            _ = try? t.render(text, file: "fuzz.md", for: target)
+        }
+    }
+}
