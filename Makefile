@@ -3,16 +3,18 @@
 #   make paper FORCE=1      ignore the cache and retrain everything
 #   make paper THREADS=1    train on one thread (results are identical)
 #   make test               run the tests
+#   make check              re-render every figure and compare figures and claims with the committed baselines
+#   make publish            assemble site/ (report, figures, claims, provenance) for any static host
 # Both install any missing system package first (apt-get; sudo only when not root).
 
 SHELL := /bin/bash
-PACKAGES := libcairo2-dev pkg-config fonts-dejavu-core libcmark-gfm-dev libcmark-gfm-extensions-dev
+PACKAGES := libcairo2-dev pkg-config fonts-dejavu-core libcmark-gfm-dev libcmark-gfm-extensions-dev chromium
 THREADS ?= $(shell nproc)
 FORCE ?=
 PAPER := .build/release/paper
 FORCE_FLAG := $(if $(filter 1 yes true,$(FORCE)),--force,)
 
-.PHONY: setup build paper test clean
+.PHONY: setup build paper test check publish bench clean
 
 setup:
 	@missing=""; \
@@ -34,6 +36,17 @@ paper: build
 
 test: setup
 	swift test
+
+# Re-render every figure and compare with figures/ and paper/claims.json (fails on a visible change).
+check: build
+	$(PAPER) check --threads $(THREADS)
+
+# Build everything and assemble site/ with provenance.
+publish: build
+	$(PAPER) publish --threads $(THREADS) $(FORCE_FLAG)
+
+bench: build
+	$(PAPER) bench --threads $(THREADS)
 
 clean:
 	rm -rf .build .cache site

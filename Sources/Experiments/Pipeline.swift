@@ -38,6 +38,21 @@ public struct BuildSummary: Sendable {
     }
 }
 
+/// A figure rendered in memory.
+public struct RenderedFigure: Sendable {
+    public var name: String
+    public var caption: String
+    public var svg: Data
+    public var png: Data
+}
+
+/// What a run of the experiments produced, before anything is written.
+struct Production {
+    var figures: [RenderedFigure] = []
+    var claims: [Claim] = []
+    var summary = BuildSummary()
+}
+
 public struct Pipeline: Sendable {
     public let experiments: [AnyExperiment]
     public let paths: Paths
@@ -72,27 +87,46 @@ public struct Pipeline: Sendable {
     public func build(names: [String] = [], force: Bool = false, threads: Int, writeReport: Bool = true) throws -> BuildSummary {
         let start = Date()
         let chosen = try select(names)
+        try validate(chosen)
+        let lock = try FileLock(paths.cache.appendingPathComponent("lock"), wait: true, log: log)
+        defer { lock.release() }
+        removeStaleTemporaries()
+        var production = try produce(chosen, force: force, threads: threads)
+        for f in production.figures {
+            if try Files.write(f.svg, to: paths.figures.appendingPathComponent("\(f.name).svg")) { production.summary.figuresWritten += 1 }
+            if try Files.write(f.png, to: paths.figures.appendingPathComponent("\(f.name).png")) { production.summary.figuresWritten += 1 }
+        }
+        if writeReport && names.isEmpty {
+            try writeReportFiles(claims: production.claims, figures: production.figures.map { FigureRef(name: $0.name, caption: $0.caption) })
+        }
+        production.summary.seconds = Date().timeIntervalSince(start)
+        appendRunLog(production.summary, threads: threads, force: force)
+        return production.summary
+    }
+
+    func validate(_ chosen: [AnyExperiment]) throws {
         for e in chosen {
             do { try e.validate() } catch { throw PipelineError.experimentFailed(e.id, "\(error)") }
         }
-        let lock = try FileLock(paths.cache.appendingPathComponent("lock"), wait: true, log: log)
-        defer { lock.release() }
+    }
+
+    func removeStaleTemporaries() {
         for dir in [paths.cache, paths.figures, paths.report.deletingLastPathComponent(), paths.site,
                     paths.site.appendingPathComponent("figures")] {
             Files.removeStaleTemporaries(in: dir)
         }
+    }
 
+    /// Results (from the cache or trained), figures rendered in memory, and claims. Call with the lock held.
+    func produce(_ chosen: [AnyExperiment], force: Bool, threads: Int) throws -> Production {
         let cache = ResultsCache(directory: paths.cache)
-        var summary = BuildSummary()
-        var figureRefs: [FigureRef] = []
+        var p = Production()
         let ctx = RunContext(threads: threads, log: log)
         for (k, e) in chosen.enumerated() {
             let t0 = Date()
             let tag = "[\(k + 1)/\(chosen.count)] \(e.id)"
             var results: Data? = nil
-            if force {
-                results = nil
-            } else {
+            if !force {
                 switch cache.lookup(id: e.id, key: e.key) {
                 case .hit(let d): results = d
                 case .missing: break
@@ -100,16 +134,21 @@ public struct Pipeline: Sendable {
                 case .corrupt(let why): log("\(tag): cache entry \(cache.url(for: e.id).path) is unusable (\(why)); retraining")
                 }
             }
-            let data: Data
+            func train() throws -> Data {
+                let d: Data
+                do { d = try e.run(ctx) } catch { throw PipelineError.experimentFailed(e.id, "\(error)") }
+                try cache.store(id: e.id, key: e.key, payload: d)
+                p.summary.trained.append(e.id)
+                log("\(tag) … trained in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
+                return d
+            }
+            var data: Data
             if let r = results {
                 data = r
-                summary.cached.append(e.id)
+                p.summary.cached.append(e.id)
                 log("\(tag) … cached")
             } else {
-                do { data = try e.run(ctx) } catch { throw PipelineError.experimentFailed(e.id, "\(error)") }
-                try cache.store(id: e.id, key: e.key, payload: data)
-                summary.trained.append(e.id)
-                log("\(tag) … trained in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
+                data = try train()
             }
             var out: (figures: [FigureOutput], claims: [Claim])
             do { out = try e.outputs(from: data) } catch {
@@ -117,35 +156,22 @@ public struct Pipeline: Sendable {
                 // A cached entry with a valid checksum that no longer decodes (its result type changed without a
                 // version bump): recompute rather than fail.
                 log("\(tag): cached results no longer decode (\(error)); retraining")
-                let fresh: Data
-                do { fresh = try e.run(ctx) } catch { throw PipelineError.experimentFailed(e.id, "\(error)") }
-                try cache.store(id: e.id, key: e.key, payload: fresh)
-                summary.cached.removeAll { $0 == e.id }
-                summary.trained.append(e.id)
-                out = try e.outputs(from: fresh)
+                p.summary.cached.removeAll { $0 == e.id }
+                data = try train()
+                out = try e.outputs(from: data)
             }
             for f in out.figures {
-                if try Files.write(try f.drawing.svg(), to: paths.figures.appendingPathComponent("\(f.name).svg")) {
-                    summary.figuresWritten += 1
-                }
-                if try Files.write(try f.drawing.png(), to: paths.figures.appendingPathComponent("\(f.name).png")) {
-                    summary.figuresWritten += 1
-                }
-                figureRefs.append(FigureRef(name: f.name, caption: f.caption))
+                p.figures.append(RenderedFigure(name: f.name, caption: f.caption, svg: try f.drawing.svg(), png: try f.drawing.png()))
             }
-            summary.claims += out.claims
-            summary.experimentSeconds[e.id] = Date().timeIntervalSince(t0)
+            p.claims += out.claims
+            p.summary.claims += out.claims
+            p.summary.experimentSeconds[e.id] = Date().timeIntervalSince(t0)
         }
-        if writeReport && names.isEmpty {
-            try writeReportFiles(claims: summary.claims, figures: figureRefs)
-        }
-        summary.seconds = Date().timeIntervalSince(start)
-        appendRunLog(summary, threads: threads, force: force)
-        return summary
+        return p
     }
 
     /// paper/report.md, paper/claims.json and site/ from the run's claims and figures.
-    func writeReportFiles(claims: [Claim], figures: [FigureRef]) throws {
+    func writeReportFiles(claims: [Claim], figures: [FigureRef], provenance: String = "") throws {
         let template = try Template(claims: claims, figures: figures)
         let files = try FileManager.default.contentsOfDirectory(at: paths.sources, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "md" }
@@ -164,7 +190,8 @@ public struct Pipeline: Sendable {
         let report = "<!-- Generated by `make paper` from paper/src/*.md and the run's results. Do not edit. -->\n\n"
             + md.joined(separator: "\n\n") + "\n"
         let claimsData = try ClaimsFile(claims: claims).encoded()
-        let page = Site.page(title: "Toy Models of Superposition, reproduced", body: try Markdown.html(html.joined(separator: "\n\n")))
+        let page = Site.page(title: "Toy Models of Superposition, reproduced",
+                             body: Site.withContents(try Markdown.html(html.joined(separator: "\n\n"))) + provenance)
         for f in figures {
             let src = paths.figures.appendingPathComponent("\(f.name).svg")
             try Files.write(try Data(contentsOf: src), to: paths.site.appendingPathComponent("figures/\(f.name).svg"))

@@ -14,7 +14,7 @@ struct Paper: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paper",
         abstract: "Reproduce 'Toy Models of Superposition' (Elhage et al., 2022) and write the checked report.",
-        subcommands: [Build.self, Run.self, List.self, Explain.self, Bench.self],
+        subcommands: [Build.self, Run.self, List.self, Explain.self, Check.self, Accept.self, Publish.self, Bench.self],
         defaultSubcommand: Build.self)
 }
 
@@ -110,5 +110,67 @@ struct Explain: ParsableCommand {
     func run() throws {
         let p = try common.pipeline
         for e in try p.select(experiments) { print(p.explain(e)) }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-render every figure and compare figures and claims with the committed baselines.")
+    @OptionGroup var common: Common
+
+    func run() throws {
+        let r = try common.pipeline.check(threads: common.threads)
+        for f in r.figures where f.status != .identical {
+            let d = f.difference.map { String(format: " (RMS %.3f, %.4f %% of pixels)", $0.rms, 100 * $0.changedFraction) } ?? ""
+            print("  \(f.status.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) \(f.name)\(d)")
+        }
+        for c in r.claims {
+            let b = c.before.map { "\($0.status.rawValue) \($0.ourValue.map { "\($0)" } ?? "—")" } ?? "absent"
+            let a = c.after.map { "\($0.status.rawValue) \($0.ourValue.map { "\($0)" } ?? "—")" } ?? "absent"
+            print("  claim \(c.id)\(c.regression ? " REGRESSED" : ""): \(b) → \(a)")
+        }
+        let identical = r.figures.filter { $0.status == .identical }.count
+        print("\(identical) of \(r.figures.count) figures identical, \(r.claims.count) claims changed; details: \(r.page.path)")
+        if r.failed {
+            print("check FAILED: accept intended changes with `paper accept --all` (or name the figures)")
+            throw ExitCode.failure
+        }
+        print("check passed")
+    }
+}
+
+struct Accept: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy fresh figures (and, with --all, the report and claims) over the committed baselines.")
+    @OptionGroup var common: Common
+    @Flag(help: "Accept every figure, the report and the claims.") var all = false
+    @Argument(help: "Figure names (as in figures/, without extension).") var figures: [String] = []
+
+    func validate() throws {
+        guard all != !figures.isEmpty else { throw ValidationError("name the figures to accept, or pass --all (not both)") }
+    }
+
+    func run() throws {
+        let p = try common.pipeline
+        if all {
+            let s = try p.build(threads: common.threads)
+            print("accepted: \(s.figuresWritten) figure files rewritten; paper/report.md and paper/claims.json updated where they changed")
+        } else {
+            let written = try p.accept(figures: figures, threads: common.threads)
+            print(written.isEmpty ? "nothing to accept: the named figures already match" : "accepted: " + written.joined(separator: ", "))
+        }
+    }
+}
+
+struct Publish: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build everything and write site/ with the run's provenance, ready for any static host.")
+    @OptionGroup var common: Common
+    @Flag(help: "Ignore the cache and retrain everything.") var force = false
+
+    func run() throws {
+        let s = try common.pipeline.publish(threads: common.threads, force: force)
+        print("site ready: \(common.root)/site/index.html (open it from the file system, or serve the folder)")
+        print(s.line)
     }
 }

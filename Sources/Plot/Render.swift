@@ -89,3 +89,6 @@ public func normaliseSVGIds(_ data: Data) -> Data {
     out += rest
     return Data(out.utf8)
 }
+
+/// The Cairo library's version, for provenance.
+public func cairoVersion() -> String { String(cString: cairo_version_string()) }

@@ -1,6 +1,29 @@
 // The static site: one self-contained HTML page (inline CSS, no script, no network) around the report's body.
 
 public enum Site {
+    /// Gives every `<h2>` an id from its text and returns the HTML with a table of contents of them inserted
+    /// before the first one.
+    public static func withContents(_ html: String) -> String {
+        var out = "", toc: [(String, String)] = []
+        var rest = html[...]
+        while let open = rest.range(of: "<h2>"), let close = rest[open.upperBound...].range(of: "</h2>") {
+            let title = String(rest[open.upperBound..<close.lowerBound])
+            var slug = ""
+            for ch in title.lowercased() where ch.isLetter || ch.isNumber || ch == " " || ch == "-" {
+                slug.append(ch == " " ? "-" : ch)
+            }
+            if slug.isEmpty || toc.contains(where: { $0.0 == slug }) { slug = "section-\(toc.count + 1)" }
+            toc.append((slug, title))
+            out += rest[rest.startIndex..<open.lowerBound] + "<h2 id=\"\(slug)\">\(title)</h2>"
+            rest = rest[close.upperBound...]
+        }
+        out += rest
+        guard !toc.isEmpty, let first = out.range(of: "<h2 id=") else { return out }
+        let nav = "<nav class=\"toc\"><b>Contents</b><ul>" + toc.map { "<li><a href=\"#\($0.0)\">\($0.1)</a></li>" }.joined() + "</ul></nav>\n"
+        out.insert(contentsOf: nav, at: first.lowerBound)
+        return out
+    }
+
     /// A complete HTML page.
     public static func page(title: String, body: String) -> String {
         """
@@ -29,6 +52,10 @@ public enum Site {
         .mark { font-weight: bold; }
         .claim .tol { color: #666; font-size: 0.9em; }
         code { background: #f6f6f6; padding: 0 3px; }
+        nav.toc { background: #fafafa; border: 1px solid #eee; padding: 0.5em 1em; margin: 1em 0; }
+        nav.toc ul { margin: 0.3em 0; list-style: none; padding-left: 1em; }
+        .fail { color: #b3261e; font-weight: bold; } .ok { color: #1e7b34; }
+        .provenance { font-size: 0.85em; color: #444; }
         </style>
         </head>
         <body>

@@ -160,3 +160,42 @@ private struct Diverging: Experiment {
     #expect(text.contains("would be retrained"))
     #expect(text.contains("config.value: cached 1 → now 2"))
 }
+
+@Test func checkPassesOnAnIdenticalRenderAndFailsOnAChangedMissingOrNewFigureOrARegression() throws {
+    let root = try temporaryRoot(sources: source)
+    let counter = RunCounter()
+    func pipeline(_ b: Double) -> Pipeline {
+        Pipeline(experiments: [AnyExperiment(Counting(id: "a", config: .init(value: 1), counter: counter)),
+                               AnyExperiment(Counting(id: "b", config: .init(value: b), counter: counter))],
+                 paths: Paths(root: root), log: { _ in })
+    }
+    _ = try pipeline(1).build(threads: 1)
+    let clean = try pipeline(1).check(threads: 1)
+    #expect(!clean.failed && clean.figures.allSatisfy { $0.status == .identical })
+
+    // A changed baseline picture: caught, with images for a person to compare.
+    let fig = root.appendingPathComponent("figures/a-fig.png")
+    let original = try Data(contentsOf: fig)
+    try Counting(id: "a", config: .init(value: 4), counter: RunCounter()).figures(.init(value: 4))[0].drawing.png().write(to: fig)
+    let changed = try pipeline(1).check(threads: 1)
+    #expect(changed.failed && changed.figures.first?.name == "a-fig" && changed.figures.first?.status == .changed)
+    #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("check/a-fig-diff.png").path))
+    #expect(try String(contentsOf: changed.page, encoding: .utf8).contains("a-fig"))
+    // Accepting it restores the pass; nothing else is rewritten.
+    #expect(try pipeline(1).accept(figures: ["a-fig"], threads: 1) == ["a-fig"])
+    #expect(try Data(contentsOf: fig) == original)
+    #expect(try pipeline(1).accept(figures: ["a-fig"], threads: 1).isEmpty)
+    #expect(throws: PipelineError.self) { try pipeline(1).accept(figures: ["nope"], threads: 1) }
+
+    // A missing baseline is a new figure; a stray baseline is a missing one.
+    try FileManager.default.moveItem(at: fig, to: root.appendingPathComponent("figures/old.png"))
+    let moved = try pipeline(1).check(threads: 1)
+    #expect(moved.failed)
+    #expect(Set(moved.figures.filter { $0.status != .identical }.map { "\($0.name):\($0.status.rawValue)" }) == ["a-fig:new", "old:missing"])
+    try FileManager.default.moveItem(at: root.appendingPathComponent("figures/old.png"), to: fig)
+
+    // A claim that went from pass to fail.
+    let regressed = try pipeline(3).check(threads: 1)
+    #expect(regressed.failed)
+    #expect(regressed.claims.map(\.id) == ["T-b"] && regressed.claims[0].regression)
+}

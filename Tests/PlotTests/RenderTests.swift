@@ -68,3 +68,46 @@ private func sample(_ title: String = "WᵀW — ‖W_i‖ α") -> Drawing {
     #expect(tickLabel(10) == "10")
     #expect(tickLabel(0.0001) == "1e-04")
 }
+
+private func image(_ w: Int, _ h: Int, _ fill: UInt32 = 0xFFFF_FFFF) -> RasterImage {
+    RasterImage(width: w, height: h, pixels: Array(repeating: fill, count: w * h))
+}
+
+@Test func anIdenticalRenderingHasZeroDifference() throws {
+    let a = try RasterImage(png: sample().png()), b = try RasterImage(png: sample().png())
+    #expect(compareImages(a, b) == ImageDifference(rms: 0, changedFraction: 0, sameSize: true))
+}
+
+@Test func aChangedFigureIsCaughtWithTheRightRMS() {
+    // 100×100 white; the changed one has a 10×10 block moved from white to black in R, G and B (A unchanged):
+    // 100 pixels × 3 channels × 255², over 10,000 pixels × 4 channels.
+    let a = image(100, 100)
+    var px = a.pixels
+    for y in 0..<10 { for x in 0..<10 { px[y * 100 + x] = 0xFF00_0000 } }
+    let d = compareImages(a, RasterImage(width: 100, height: 100, pixels: px))
+    #expect(abs(d.rms - (100.0 * 3 * 255 * 255 / 40_000).squareRoot()) < 1e-9)
+    #expect(d.changedFraction == 0.01)
+    #expect(d.rms > 1 && d.changedFraction > 0.002)   // beyond the check's tolerance
+}
+
+@Test func aOnePixelAntialiasingDifferenceIsWithinTolerance() {
+    let a = image(400, 300)
+    var px = a.pixels
+    px[12_345] = 0xFFFA_FAFA   // one edge pixel, a few levels darker
+    let d = compareImages(a, RasterImage(width: 400, height: 300, pixels: px))
+    #expect(d.rms < 1 && d.changedFraction < 0.002)
+}
+
+@Test func differentSizesAreAChange() {
+    #expect(!compareImages(image(10, 10), image(10, 11)).sameSize)
+}
+
+@Test func theDifferenceImageMarksChangedPixelsInRed() throws {
+    let a = image(4, 1)
+    var px = a.pixels
+    px[2] = 0xFF00_0000
+    let diff = differenceImage(expected: a, actual: RasterImage(width: 4, height: 1, pixels: px))
+    #expect(diff.pixels[2] == 0xFFFF_0000)
+    #expect(diff.pixels[0] != 0xFFFF_0000)
+    #expect(try RasterImage(png: diff.png()) == diff)
+}
