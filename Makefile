@@ -8,13 +8,13 @@
 # Both install any missing system package first (apt-get; sudo only when not root).
 
 SHELL := /bin/bash
-PACKAGES := libcairo2-dev pkg-config fonts-dejavu-core libcmark-gfm-dev libcmark-gfm-extensions-dev chromium
+PACKAGES := libcairo2-dev pkg-config fonts-dejavu-core libcmark-gfm-dev libcmark-gfm-extensions-dev libopenblas-dev chromium
 THREADS ?= $(shell nproc)
 FORCE ?=
 PAPER := .build/release/paper
 FORCE_FLAG := $(if $(filter 1 yes true,$(FORCE)),--force,)
 
-.PHONY: setup build paper test check publish bench clean
+.PHONY: setup build paper test check publish bench bench-torch torch-golden clean
 
 setup:
 	@missing=""; \
@@ -47,6 +47,19 @@ publish: build
 
 bench: build
 	$(PAPER) bench --threads $(THREADS)
+
+# The PyTorch reference beside our engine: a virtual environment with torch from PyPI, made once.
+TORCH_VENV := .venv-torch
+$(TORCH_VENV)/bin/python:
+	python3 -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/pip install -q torch==2.15.0 numpy
+
+bench-torch: build $(TORCH_VENV)/bin/python
+	$(PAPER) bench --threads $(THREADS) --vs-torch --python $(TORCH_VENV)/bin/python
+
+# Regenerate the replay golden file the engine tests compare with (PyTorch losses on a fixed case).
+torch-golden: build $(TORCH_VENV)/bin/python
+	$(PAPER) bench --python $(TORCH_VENV)/bin/python --torch-golden Tests/EngineTests/torch-replay.json
 
 clean:
 	rm -rf .build .cache site

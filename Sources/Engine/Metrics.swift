@@ -17,26 +17,23 @@ extension ToyModel {
         return g
     }
 
-    /// Superposition measure Σ_{j≠i} (Ŵ_i·W_j)² for every feature (paper Q2); Ŵ_i uses max(‖W_i‖, 1e-6).
-    public var superposition: [Double] {
+    /// Σ_j (Ŵ_i·W_j)² for every feature i, over j ≠ i or over all j; Ŵ_i uses max(‖W_i‖, 1e-6).
+    func squaredProjections(includingSelf: Bool) -> [Double] {
         let g = gram, norms = featureNorms
         return (0..<n).map { i in
             let ni = max(norms[i], 1e-6)
             var s = 0.0
-            for j in 0..<n where j != i { let c = g[i * n + j] / ni; s += c * c }
+            for j in 0..<n where includingSelf || j != i { let c = g[i * n + j] / ni; s += c * c }
             return s
         }
     }
 
+    /// Superposition measure Σ_{j≠i} (Ŵ_i·W_j)² for every feature (paper Q2).
+    public var superposition: [Double] { squaredProjections(includingSelf: false) }
+
     /// Feature dimensionality D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)², the sum including j = i (paper Q3).
     public var dimensionality: [Double] {
-        let g = gram, norms = featureNorms
-        return (0..<n).map { i in
-            let ni = max(norms[i], 1e-6)
-            var s = 0.0
-            for j in 0..<n { let c = g[i * n + j] / ni; s += c * c }
-            return s > 0 ? norms[i] * norms[i] / s : 0
-        }
+        zip(featureNorms, squaredProjections(includingSelf: true)).map { norm, s in s > 0 ? norm * norm / s : 0 }
     }
 
     /// Dimensions per feature m / ‖W‖_F² (paper Q4).

@@ -1,43 +1,147 @@
-// `paper bench`: times the training engine on the paper's workloads (the notebook recipe, fresh data every step)
-// and prints steps per second and GFLOP/s (counted as 12·B·m·n per instance-step).
+// `paper bench`: times the training engine on the paper's workloads (the notebook recipe, fresh data every step,
+// each instance at the density its sweep uses), measures the machine's ceiling (a 2048³ single-precision matrix
+// product through OpenBLAS on all cores), and with --vs-torch times the PyTorch reference (bench/torch_reference.py)
+// on the same workloads in the same run. GFLOP are counted as 12·B·m·n per instance-step.
+// `make bench` runs it; `make bench-torch` first creates the PyTorch environment.
 
 import ArgumentParser
+import COpenBLAS
 import Engine
 import Foundation
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Time the training engine on the paper's workloads.")
-    @Option(help: "Steps to time per workload.") var steps = 200
-    @Option(help: "Threads to train on.") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Feature density 1−S of the bench data.") var density: Float = 1
+    @Option(help: "Steps to time per workload with our engine.") var steps = 100
+    @Option(help: "Steps to time per workload with PyTorch.") var torchSteps = 20
+    @Option(help: "Threads for both engines.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Print one JSON object instead of a table.") var json = false
+    @Flag(help: "Also time the PyTorch reference on the same workloads.") var vsTorch = false
+    @Option(help: "The Python with torch installed (make bench-torch creates it).") var python = ".venv-torch/bin/python"
+    @Option(help: "Write the PyTorch replay golden file for the tests to this path, and exit.") var torchGolden: String?
 
-    struct Workload { let name: String; let n, m, instances, batch: Int }
-    static let workloads = [
-        Workload(name: "intro", n: 5, m: 2, instances: 10, batch: 1024),
-        Workload(name: "tms20", n: 20, m: 5, instances: 7, batch: 1024),
-        Workload(name: "phase2", n: 2, m: 1, instances: 400, batch: 1024),
-        Workload(name: "phase2b128", n: 2, m: 1, instances: 400, batch: 128),
-        Workload(name: "nb100", n: 100, m: 20, instances: 20, batch: 1024),
-        Workload(name: "nb200", n: 200, m: 20, instances: 20, batch: 1024),
-        Workload(name: "dims400x40", n: 400, m: 30, instances: 40, batch: 1024),
-        Workload(name: "dims400x50b128", n: 400, m: 30, instances: 50, batch: 128),
-    ]
+    struct Workload: Codable {
+        let name: String
+        let n, m, instances, batch: Int
+        let importance: [Float]
+        let densities: [Float]
+    }
+
+    /// The workloads of issue #4, each instance at the density of the sweep it comes from.
+    static let workloads: [Workload] = {
+        func geometric(_ count: Int, _ base: Double) -> [Float] {
+            (0..<count).map { Float(pow(base, -Double($0) / Double(max(1, count - 1)))) }
+        }
+        func decay(_ n: Int, _ r: Double) -> [Float] { (0..<n).map { Float(pow(r, Double($0))) } }
+        let grid = (0..<400).map { Float(pow(10, -2 * Double($0 / 20) / 19)) }
+        return [
+            Workload(name: "intro", n: 5, m: 2, instances: 10, batch: 1024, importance: decay(5, 0.9), densities: geometric(10, 20)),
+            Workload(name: "tms20", n: 20, m: 5, instances: 7, batch: 1024, importance: decay(20, 0.7),
+                     densities: [1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001]),
+            Workload(name: "phase2", n: 2, m: 1, instances: 400, batch: 1024, importance: [1, 1], densities: grid),
+            Workload(name: "phase2b128", n: 2, m: 1, instances: 400, batch: 128, importance: [1, 1], densities: grid),
+            Workload(name: "nb100", n: 100, m: 20, instances: 20, batch: 1024, importance: decay(100, 0.95), densities: geometric(20, 20)),
+            Workload(name: "nb200", n: 200, m: 20, instances: 20, batch: 1024, importance: Array(repeating: 1, count: 200), densities: geometric(20, 20)),
+            Workload(name: "dims400x40", n: 400, m: 30, instances: 40, batch: 1024, importance: Array(repeating: 1, count: 400), densities: geometric(40, 100)),
+            Workload(name: "dims400x50b128", n: 400, m: 30, instances: 50, batch: 128, importance: Array(repeating: 1, count: 400), densities: geometric(50, 100)),
+        ]
+    }()
 
     func run() throws {
-        print("workload          n    m  inst  batch   steps/s   ms/step   GFLOP/s")
+        if let path = torchGolden { return try writeGolden(path) }
+        let ceiling = sgemmGFLOPS()
+        var torch: [String: Double] = [:]
+        if vsTorch { torch = try timeTorch() }
+        var rows: [[String: Any]] = []
         for w in Self.workloads {
             let specs = (0..<w.instances).map { k in
-                ToyModelSpec(n: w.n, m: w.m, activation: .relu, importance: Array(repeating: 1, count: w.n),
-                             density: density, seed: UInt64(k))
+                ToyModelSpec(n: w.n, m: w.m, activation: .relu, importance: w.importance, density: w.densities[k], seed: UInt64(k))
             }
-            let recipe = TrainingRecipe(steps: steps, batch: w.batch, logEvery: steps)
+            _ = try Trainer.train(specs, recipe: TrainingRecipe(steps: 2, batch: w.batch), threads: threads)   // warm-up
             let t0 = Date()
-            _ = try Trainer.train(specs, recipe: recipe, threads: threads)
+            _ = try Trainer.train(specs, recipe: TrainingRecipe(steps: steps, batch: w.batch, logEvery: steps), threads: threads)
             let s = Date().timeIntervalSince(t0)
-            let flops = 12.0 * Double(w.batch * w.m * w.n * w.instances) * Double(steps)
-            print(w.name.padding(toLength: 15, withPad: " ", startingAt: 0)
-                + String(format: "%4d %4d %5d %6d %9.1f %9.3f %9.2f", w.n, w.m, w.instances,
-                         w.batch, Double(steps) / s, s / Double(steps) * 1000, flops / s / 1e9))
+            let perSecond = Double(steps) / s
+            let gflops = 12.0 * Double(w.batch * w.m * w.n * w.instances) * perSecond / 1e9
+            let t = torch[w.name]
+            rows.append(["name": w.name, "n": w.n, "m": w.m, "instances": w.instances, "batch": w.batch,
+                         "steps_per_s": perSecond, "ms_per_step": 1000 / perSecond, "gflops": gflops,
+                         "pct_of_sgemm": 100 * gflops / ceiling,
+                         "torch_steps_per_s": t.map { $0 as Any } ?? NSNull(),
+                         "speedup_vs_torch": t.map { perSecond / $0 as Any } ?? NSNull()])
         }
+        if json {
+            let object: [String: Any] = ["sgemm_gflops": ceiling, "cpu": cpuName(), "threads": threads, "workloads": rows]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print("processor: \(cpuName()), \(threads) threads; sgemm 2048³ ceiling \(String(format: "%.1f", ceiling)) GFLOP/s")
+        print("workload           n    m  inst  batch    steps/s   ms/step  GFLOP/s  %sgemm   torch/s  speedup")
+        for r in rows {
+            let t = (r["torch_steps_per_s"] as? Double).map { String(format: "%9.1f", $0) } ?? "        —"
+            let x = (r["speedup_vs_torch"] as? Double).map { String(format: "%7.1f×", $0) } ?? "       —"
+            print((r["name"] as! String).padding(toLength: 15, withPad: " ", startingAt: 0)
+                + String(format: "%4d %4d %5d %6d %10.1f %9.3f %8.2f %6.1f%%", r["n"] as! Int, r["m"] as! Int,
+                         r["instances"] as! Int, r["batch"] as! Int, r["steps_per_s"] as! Double, r["ms_per_step"] as! Double,
+                         r["gflops"] as! Double, r["pct_of_sgemm"] as! Double) + " " + t + " " + x)
+        }
+    }
+
+    /// The best of three 2048³ SGEMMs through OpenBLAS on all cores, in GFLOP/s.
+    func sgemmGFLOPS() -> Double {
+        let n = 2048
+        var a = [Float](repeating: 0, count: n * n), b = a, c = a
+        var rng = Xoshiro(seed: 1)
+        for i in a.indices { a[i] = rng.unitFloat(); b[i] = rng.unitFloat() }
+        var best = Double.infinity
+        for k in 0..<4 {
+            let t0 = Date()
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
+            if k > 0 { best = min(best, Date().timeIntervalSince(t0)) }
+        }
+        return 2 * pow(Double(n), 3) / best / 1e9
+    }
+
+    func cpuName() -> String {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let name = info.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last ?? "unknown"
+        let family = info.split(separator: "\n").first { $0.hasPrefix("cpu family") }?.split(separator: ":").last ?? "?"
+        return "\(name.trimmingCharacters(in: .whitespaces)) (family \(family.trimmingCharacters(in: .whitespaces)))"
+    }
+
+    func python(_ args: [String], input: Data) throws -> Data {
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw ValidationError("no Python with torch at \(python): run `make bench-torch`, which creates it")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = ["bench/torch_reference.py"] + args
+        let inPipe = Pipe(), outPipe = Pipe()
+        p.standardInput = inPipe; p.standardOutput = outPipe
+        try p.run()
+        inPipe.fileHandleForWriting.write(input)
+        try inPipe.fileHandleForWriting.close()
+        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw ValidationError("the PyTorch reference failed (exit \(p.terminationStatus))") }
+        return out
+    }
+
+    func timeTorch() throws -> [String: Double] {
+        let out = try python(["time", "--steps", String(torchSteps), "--threads", String(threads)],
+                             input: try JSONEncoder().encode(Self.workloads))
+        return try JSONDecoder().decode([String: Double].self, from: out)
+    }
+
+    func writeGolden(_ path: String) throws {
+        let c = ReplayCase.standard()
+        struct Reply: Codable { var losses: [Double]; var torch: String }
+        let reply = try JSONDecoder().decode(Reply.self, from: try python(["replay"], input: try JSONEncoder().encode(c)))
+        struct Golden: Codable { var replayCase: ReplayCase; var torchLosses: [Double]; var torchVersion: String }
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try enc.encode(Golden(replayCase: c, torchLosses: reply.losses, torchVersion: reply.torch))
+            .write(to: URL(fileURLWithPath: path), options: .atomic)
+        print("wrote \(path): \(reply.losses.count) PyTorch losses (torch \(reply.torch))")
     }
 }
