@@ -32,7 +32,7 @@ public enum Evaluation {
                         let buf = buffers[b] ?? StepBuffers(n: n, m: m, batch: b)
                         buffers[b] = buf
                         sampleSparseBatch(buf.x, thresholds: thr.baseAddress!, rng: &rng)
-                        forwardPass(buf, W: W.baseAddress!, bias: bias.baseAddress!, n: n, m: m)
+                        forwardPass(buf, W: W.baseAddress!, bias: bias.baseAddress!, n: n, m: m, hiddenReLU: model.hidden == .relu)
                         for j in 0..<buf.x.vectors {
                             var l = SIMD8<Float>.zero
                             for i in 0..<n {

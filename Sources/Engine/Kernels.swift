@@ -175,10 +175,17 @@ final class StepBuffers {
     deinit { x.deallocate(); h.deallocate(); z.deallocate(); dh.deallocate() }
 }
 
-/// H = W X, then Z = Wᵀ H + b (pre-activation) into `buf.z`.
+/// H = W X (ReLU'd when `hiddenReLU`), then Z = Wᵀ H + b (pre-activation) into `buf.z`.
 @inline(__always)
-func forwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, bias: UnsafePointer<Float>, n: Int, m: Int) {
+func forwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, bias: UnsafePointer<Float>, n: Int, m: Int,
+                 hiddenReLU: Bool = false) {
     combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: W, rStride: n, cStride: 1, bias: nil)
+    if hiddenReLU {
+        for k in 0..<m {
+            let r = buf.h.row(k)
+            for j in 0..<buf.h.vectors { r[j] = r[j].replacing(with: 0, where: r[j] .< 0) }
+        }
+    }
     combineRows(into: buf.z, outRows: n, from: buf.h, inner: m, coef: W, rStride: 1, cStride: n, bias: bias)
 }
 
@@ -205,11 +212,17 @@ func lossAndOutputGradient(_ buf: StepBuffers, importance: UnsafePointer<Float>,
     return laneSum(total)
 }
 
-/// dH = W dZ, ∇W = H dZᵀ + dH Xᵀ, ∇b = Σ dZ (dZ is in `buf.z`).
+/// dH = W dZ (zero where a ReLU hidden unit is off), ∇W = H dZᵀ + dH Xᵀ, ∇b = Σ dZ (dZ is in `buf.z`).
 @inline(__always)
 func backwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, n: Int, m: Int,
-                  gradW: UnsafeMutablePointer<Float>, gradB: UnsafeMutablePointer<Float>) {
+                  gradW: UnsafeMutablePointer<Float>, gradB: UnsafeMutablePointer<Float>, hiddenReLU: Bool = false) {
     combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: W, rStride: n, cStride: 1, bias: nil)
+    if hiddenReLU {
+        for k in 0..<m {
+            let h = buf.h.row(k), d = buf.dh.row(k)
+            for j in 0..<buf.h.vectors { d[j] = d[j].replacing(with: 0, where: h[j] .<= 0) }
+        }
+    }
     pairedRowDots(buf.h, buf.dh, rowsA: m, buf.z, buf.x, rowsB: n, into: gradW)
     let nv = buf.x.vectors
     for i in 0..<n {

@@ -9,6 +9,14 @@ public enum OutputActivation: String, Codable, Sendable, Hashable {
     case linear
 }
 
+/// The hidden layer's non-linearity.
+public enum HiddenActivation: String, Codable, Sendable, Hashable {
+    /// h = Wx: the hidden basis is not privileged (any rotation of W gives the same model).
+    case linear
+    /// h = ReLU(Wx): the model of paper §8, whose neurons form a privileged basis.
+    case relu
+}
+
 /// Everything that decides one trained model instance, except the optimiser recipe.
 public struct ToyModelSpec: Codable, Sendable, Hashable {
     /// Number of features.
@@ -24,18 +32,31 @@ public struct ToyModelSpec: Codable, Sendable, Hashable {
     public var seed: UInt64
     /// Whether the model has a trained output bias (false: b stays 0, as in McGrath's "confused feature" model).
     public var bias: Bool
+    /// The hidden layer: linear (h = Wx, the paper's main models) or ReLU (h = ReLU(Wx), §8's privileged basis).
+    public var hidden: HiddenActivation
 
     public init(n: Int, m: Int, activation: OutputActivation, importance: [Float], density: [Float], seed: UInt64,
-                bias: Bool = true) {
+                bias: Bool = true, hidden: HiddenActivation = .linear) {
         self.n = n; self.m = m; self.activation = activation
-        self.importance = importance; self.density = density; self.seed = seed; self.bias = bias
+        self.importance = importance; self.density = density; self.seed = seed; self.bias = bias; self.hidden = hidden
     }
 
     /// A spec whose features all share one density.
     public init(n: Int, m: Int, activation: OutputActivation, importance: [Float], density: Float, seed: UInt64,
-                bias: Bool = true) {
+                bias: Bool = true, hidden: HiddenActivation = .linear) {
         self.init(n: n, m: m, activation: activation, importance: importance,
-                  density: Array(repeating: density, count: n), seed: seed, bias: bias)
+                  density: Array(repeating: density, count: n), seed: seed, bias: bias, hidden: hidden)
+    }
+
+    enum CodingKeys: String, CodingKey { case n, m, activation, importance, density, seed, bias, hidden }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        n = try c.decode(Int.self, forKey: .n); m = try c.decode(Int.self, forKey: .m)
+        activation = try c.decode(OutputActivation.self, forKey: .activation)
+        importance = try c.decode([Float].self, forKey: .importance); density = try c.decode([Float].self, forKey: .density)
+        seed = try c.decode(UInt64.self, forKey: .seed); bias = try c.decode(Bool.self, forKey: .bias)
+        hidden = try c.decodeIfPresent(HiddenActivation.self, forKey: .hidden) ?? .linear
     }
 
     /// Checks the spec and names the first bad value.
@@ -79,19 +100,31 @@ public struct ToyModel: Codable, Sendable, Equatable {
     public var W: [Float]
     /// The output bias b, n entries.
     public var b: [Float]
+    public var hidden: HiddenActivation
 
-    public init(n: Int, m: Int, activation: OutputActivation, W: [Float], b: [Float]) {
+    public init(n: Int, m: Int, activation: OutputActivation, W: [Float], b: [Float], hidden: HiddenActivation = .linear) {
         precondition(W.count == m * n && b.count == n)
-        self.n = n; self.m = m; self.activation = activation; self.W = W; self.b = b
+        self.n = n; self.m = m; self.activation = activation; self.W = W; self.b = b; self.hidden = hidden
+    }
+
+    enum CodingKeys: String, CodingKey { case n, m, activation, W, b, hidden }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        n = try c.decode(Int.self, forKey: .n); m = try c.decode(Int.self, forKey: .m)
+        activation = try c.decode(OutputActivation.self, forKey: .activation)
+        W = try c.decode([Float].self, forKey: .W); b = try c.decode([Float].self, forKey: .b)
+        hidden = try c.decodeIfPresent(HiddenActivation.self, forKey: .hidden) ?? .linear
     }
 
     /// Xavier-normal W (std √(2/(n+m)), per instance) and b = 0, drawn from `rng`.
     /// The official notebook's xavier on its (instances, n, m) tensor also counts the instances in the fan;
     /// we do not, so that an instance does not change when a sweep gains instances.
-    public static func xavierNormal(n: Int, m: Int, activation: OutputActivation, rng: inout Xoshiro) -> ToyModel {
+    public static func xavierNormal(n: Int, m: Int, activation: OutputActivation, hidden: HiddenActivation = .linear,
+                                    rng: inout Xoshiro) -> ToyModel {
         let std = (2.0 / Double(n + m)).squareRoot()
         let W = (0..<(m * n)).map { _ in Float(rng.normal() * std) }
-        return ToyModel(n: n, m: m, activation: activation, W: W, b: Array(repeating: 0, count: n))
+        return ToyModel(n: n, m: m, activation: activation, W: W, b: Array(repeating: 0, count: n), hidden: hidden)
     }
 
     /// W_ki: row k (hidden dimension), column i (feature).
@@ -100,7 +133,11 @@ public struct ToyModel: Codable, Sendable, Equatable {
     /// The model's output for one input x (n entries).
     public func forward(_ x: [Float]) -> [Float] {
         var h = [Float](repeating: 0, count: m)
-        for k in 0..<m { var acc: Float = 0; for i in 0..<n { acc += w(k, i) * x[i] }; h[k] = acc }
+        for k in 0..<m {
+            var acc: Float = 0
+            for i in 0..<n { acc += w(k, i) * x[i] }
+            h[k] = hidden == .relu ? max(acc, 0) : acc
+        }
         return (0..<n).map { i in
             var z = b[i]
             for k in 0..<m { z += w(k, i) * h[k] }

@@ -70,7 +70,8 @@ public enum Trainer {
     public static func trainOne(_ spec: ToyModelSpec, recipe: TrainingRecipe, instance: Int = 0) throws -> TrainedModel {
         let n = spec.n, m = spec.m, B = recipe.batch
         var initRng = Xoshiro(seed: spec.seed)
-        var model = ToyModel.xavierNormal(n: n, m: m, activation: spec.activation, rng: &initRng)
+        var model = ToyModel.xavierNormal(n: n, m: m, activation: spec.activation, hidden: spec.hidden, rng: &initRng)
+        let hiddenReLU = spec.hidden == .relu
         var dataRng = Xoshiro8(seed: deriveSeed(spec.seed, 1))
         let relu = spec.activation == .relu
         let thresholds = spec.density.map(presenceThreshold)
@@ -95,9 +96,9 @@ public enum Trainer {
                 let W = wBuf.baseAddress!, bias = bBuf.baseAddress!, imp = impBuf.baseAddress!
                 for step in 1...recipe.steps {
                     sampleSparseBatch(buf.x, thresholds: thrBuf.baseAddress!, rng: &dataRng)
-                    forwardPass(buf, W: W, bias: bias, n: n, m: m)
+                    forwardPass(buf, W: W, bias: bias, n: n, m: m, hiddenReLU: hiddenReLU)
                     let loss = lossAndOutputGradient(buf, importance: imp, n: n, relu: relu, gradScale: gradScale) / Float(B)
-                    backwardPass(buf, W: W, n: n, m: m, gradW: gW, gradB: gb)
+                    backwardPass(buf, W: W, n: n, m: m, gradW: gW, gradB: gb, hiddenReLU: hiddenReLU)
                     if step == 1 || step % recipe.logEvery == 0 || step == recipe.steps {
                         guard loss.isFinite else {
                             throw EngineError.diverged(instance: instance, step: step, what: "loss is \(loss)")

@@ -6,18 +6,20 @@ import Testing
 
 /// The notebook objective, mean over batch and features of I (x̂ − x)², in Double, with its gradient.
 private func reference(_ m: ToyModel, importance: [Float], x: [Float]) -> (loss: Double, gW: [Double], gb: [Double]) {
-    reference(n: m.n, k: m.m, relu: m.activation == .relu, W: m.W.map(Double.init), b: m.b.map(Double.init), importance: importance, x: x)
+    reference(n: m.n, k: m.m, relu: m.activation == .relu, W: m.W.map(Double.init), b: m.b.map(Double.init), importance: importance,
+              x: x, hiddenReLU: m.hidden == .relu)
 }
 
-private func reference(n: Int, k: Int, relu: Bool, W: [Double], b: [Double], importance: [Float], x: [Float])
-    -> (loss: Double, gW: [Double], gb: [Double]) {
+private func reference(n: Int, k: Int, relu: Bool, W: [Double], b: [Double], importance: [Float], x: [Float],
+                       hiddenReLU: Bool = false) -> (loss: Double, gW: [Double], gb: [Double]) {
     let B = x.count / n
     func w(_ r: Int, _ i: Int) -> Double { W[r * n + i] }
     var loss = 0.0
     var gW = [Double](repeating: 0, count: k * n), gb = [Double](repeating: 0, count: n)
     for s in 0..<B {
         let xs = (0..<n).map { Double(x[s * n + $0]) }
-        let h = (0..<k).map { r in (0..<n).reduce(0.0) { $0 + w(r, $1) * xs[$1] } }
+        let pre = (0..<k).map { r in (0..<n).reduce(0.0) { $0 + w(r, $1) * xs[$1] } }
+        let h = pre.map { hiddenReLU ? max($0, 0) : $0 }
         for i in 0..<n {
             let z = b[i] + (0..<k).reduce(0.0) { $0 + w($1, i) * h[$1] }
             let active = !relu || z > 0
@@ -30,6 +32,7 @@ private func reference(n: Int, k: Int, relu: Bool, W: [Double], b: [Double], imp
             for r in 0..<k {
                 // z_i = Σ_r W_ri h_r with h_r = Σ_j W_rj x_j: both uses of W.
                 gW[r * n + i] += dz * h[r]
+                if hiddenReLU && pre[r] <= 0 { continue }
                 for j in 0..<n { gW[r * n + j] += dz * w(r, i) * xs[j] }
             }
         }
@@ -42,21 +45,22 @@ private func engineGradients(_ m: ToyModel, importance: [Float], x: [Float]) -> 
     let buf = StepBuffers(n: m.n, m: m.m, batch: B)
     for s in 0..<B { for i in 0..<m.n { buf.x.row(i)[s / 8][s % 8] = x[s * m.n + i] } }
     var gW = [Float](repeating: 0, count: m.m * m.n), gb = [Float](repeating: 0, count: m.n)
+    let hr = m.hidden == .relu
     m.W.withUnsafeBufferPointer { W in m.b.withUnsafeBufferPointer { b in importance.withUnsafeBufferPointer { imp in
-        forwardPass(buf, W: W.baseAddress!, bias: b.baseAddress!, n: m.n, m: m.m)
+        forwardPass(buf, W: W.baseAddress!, bias: b.baseAddress!, n: m.n, m: m.m, hiddenReLU: hr)
         _ = lossAndOutputGradient(buf, importance: imp.baseAddress!, n: m.n, relu: m.activation == .relu, gradScale: 2 / Float(B * m.n))
         gW.withUnsafeMutableBufferPointer { g in gb.withUnsafeMutableBufferPointer { gbb in
-            backwardPass(buf, W: W.baseAddress!, n: m.n, m: m.m, gradW: g.baseAddress!, gradB: gbb.baseAddress!)
+            backwardPass(buf, W: W.baseAddress!, n: m.n, m: m.m, gradW: g.baseAddress!, gradB: gbb.baseAddress!, hiddenReLU: hr)
         } }
     } } }
     return (gW, gb)
 }
 
-@Test(arguments: [OutputActivation.relu, .linear], [(5, 2), (7, 3), (12, 5)])
-func engineGradientsMatchThePlainReference(_ act: OutputActivation, _ shape: (Int, Int)) {
+@Test(arguments: [(OutputActivation.relu, HiddenActivation.linear), (.linear, .linear), (.relu, .relu)], [(5, 2), (7, 3), (12, 5)])
+func engineGradientsMatchThePlainReference(_ acts: (OutputActivation, HiddenActivation), _ shape: (Int, Int)) {
     let (n, k) = shape
     var rng = Xoshiro(seed: UInt64(n * 10 + k))
-    var model = ToyModel.xavierNormal(n: n, m: k, activation: act, rng: &rng)
+    var model = ToyModel.xavierNormal(n: n, m: k, activation: acts.0, hidden: acts.1, rng: &rng)
     model.b = (0..<n).map { _ in Float(rng.normal() * 0.1) }
     let imp = (0..<n).map { Float(pow(0.9, Double($0))) }
     let x = sparseBatch(batch: 32, density: Array(repeating: 0.5, count: n), seed: 3)
