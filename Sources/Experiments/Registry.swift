@@ -15,6 +15,7 @@ public enum Registry {
         AnyExperiment(PhaseChange(id: "phase2", config: .n2)),
         AnyExperiment(PhaseChange(id: "phase3", config: .n3)),
         AnyExperiment(ConfusedFeature()),
+        AnyExperiment(PrivilegedBasis()),
     ]
 
     public static let smoke: [AnyExperiment] = {
@@ -36,6 +37,8 @@ public enum Registry {
         var confused = ConfusedFeature()
         confused.config.recipe = quick; confused.config.restarts = 2; confused.config.landscapeGrid = 9
         confused.config.landscapeSamples = 256; confused.config.evalSamples = 1024
+        var privileged = PrivilegedBasis()
+        privileged.config.recipe = quick; privileged.config.restarts = 5; privileged.config.evalSamples = 512
         return [
             AnyExperiment(Intro(config: intro)),
             AnyExperiment(BasicResults(id: "basic20", config: b20)),
@@ -44,6 +47,7 @@ public enum Registry {
             AnyExperiment(PhaseChange(id: "phase2", config: phase(.n2))),
             AnyExperiment(PhaseChange(id: "phase3", config: phase(.n3))),
             AnyExperiment(confused),
+            AnyExperiment(privileged),
         ]
     }()
 }
