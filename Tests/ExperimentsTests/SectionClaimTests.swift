@@ -41,3 +41,34 @@ private func planar(_ v: [(Double, Double)], b: [Float] = [0, 0, 0, 0]) -> ToyMo
     let noBias = planar((0..<4).map { (cos(Double($0) * 1.2566), sin(Double($0) * 1.2566)) })
     #expect(!BasicChecks(relu: [run(0.01, noBias)], m: 2).highSparsity().holds)
 }
+
+@Test func neuronSignatureCountsMonosemanticAndPolysemanticNeurons() {
+    // 3 neurons × 4 features: neuron 0 stores feature 0; neuron 1 stores features 1 and 2; neuron 2 stores none
+    // (its weights are below a fifth of the largest, or negative).
+    let W: [Float] = [1, 0.1, 0, 0,
+                      0, 0.8, 0.5, -0.9,
+                      0.15, 0, 0, -1]
+    let m = ToyModel(n: 4, m: 3, activation: .relu, W: W, b: [0, 0, 0, 0], hidden: .relu)
+    #expect(NeuronSignature.features(of: m, neuron: 0) == [0])
+    #expect(NeuronSignature.features(of: m, neuron: 1) == [1, 2])
+    #expect(NeuronSignature.features(of: m, neuron: 2) == [])
+    let s = NeuronSignature.of(m)
+    #expect(s.monosemantic == 1 && s.polysemantic == 1)
+}
+
+@Test func privilegedClaimsFollowTheCountsOfTheBestModels() {
+    // Dense regime: five monosemantic neurons, one per feature 0…4.
+    var W = [Float](repeating: 0, count: 50)
+    for k in 0..<5 { W[k * 10 + k] = 1 }
+    let mono = ToyModel(n: 10, m: 5, activation: .relu, W: W, b: Array(repeating: 0, count: 10), hidden: .relu)
+    let run = PrivilegedRun(density: 0.75, model: mono, losses: [1, 1.2], topSignatures: Array(repeating: NeuronSignature.of(mono), count: 5))
+    let results = PrivilegedResults(runs: [run], linearHidden: mono)
+    let claims = PrivilegedBasis().claims(results)
+    #expect(claims.first { $0.id == "C8.2" }?.status == .pass)
+    var two = W
+    two[1] = 0.9   // neuron 0 also stores feature 1: one polysemantic neuron
+    let poly = ToyModel(n: 10, m: 5, activation: .relu, W: two, b: Array(repeating: 0, count: 10), hidden: .relu)
+    let failing = PrivilegedBasis().claims(PrivilegedResults(runs: [PrivilegedRun(density: 0.75, model: poly, losses: [1], topSignatures: [])],
+                                                             linearHidden: poly))
+    #expect(failing.first { $0.id == "C8.2" }?.status == .fail)
+}
