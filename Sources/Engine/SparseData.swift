@@ -1,5 +1,5 @@
-// The paper's synthetic data: x_i = 0 with probability S_i, else U[0,1], independently per feature and sample,
-// fresh for every batch. Batches are feature-major (row i holds feature i for every sample), eight samples per
+// The paper's synthetic data: x_i = 0 with probability S_i, else U[0,1] (U[−1,1] for §9's signed features),
+// independently per feature and sample, fresh for every batch. Batches are feature-major (row i holds feature i for every sample), eight samples per
 // SIMD vector. Each sample-feature entry takes one 64-bit draw: its top 24 bits decide presence (present iff
 // below round(density · 2²⁴)), the next 24 bits give the value k · 2⁻²⁴.
 
@@ -35,7 +35,8 @@ func presenceThreshold(_ density: Float) -> UInt32 { UInt32((Double(density) * 1
 
 /// Fills `x` with a fresh batch: for each feature, for each group of eight samples, one draw of the 8 streams.
 @inline(__always)
-func sampleSparseBatch(_ x: FeatureMajorBatch, thresholds: UnsafePointer<UInt32>, rng: inout Xoshiro8) {
+func sampleSparseBatch(_ x: FeatureMajorBatch, thresholds: UnsafePointer<UInt32>, rng: inout Xoshiro8,
+                       signed: Bool = false) {
     let scale = SIMD8<Float>(repeating: 0x1p-24)
     let low24 = SIMD8<UInt64>(repeating: 0xFF_FFFF)
     for i in 0..<x.rows {
@@ -45,7 +46,8 @@ func sampleSparseBatch(_ x: FeatureMajorBatch, thresholds: UnsafePointer<UInt32>
             let r = rng.next()
             let presence = SIMD8<UInt32>(truncatingIfNeeded: r &>> 40)
             let bits = SIMD8<UInt32>(truncatingIfNeeded: (r &>> 16) & low24)
-            let v = SIMD8<Float>(bits) * scale
+            // Signed features (paper §9): U[−1, 1] as 2u − 1, exact in Float for u = k·2⁻²⁴.
+            let v = signed ? SIMD8<Float>(bits) * scale * 2 - 1 : SIMD8<Float>(bits) * scale
             row[j] = v.replacing(with: 0, where: presence .>= t)
         }
     }

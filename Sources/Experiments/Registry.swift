@@ -16,6 +16,7 @@ public enum Registry {
         AnyExperiment(PhaseChange(id: "phase3", config: .n3)),
         AnyExperiment(ConfusedFeature()),
         AnyExperiment(PrivilegedBasis()),
+        AnyExperiment(ComputationInSuperposition()),
     ]
 
     public static let smoke: [AnyExperiment] = {
@@ -39,6 +40,8 @@ public enum Registry {
         confused.config.landscapeSamples = 256; confused.config.evalSamples = 1024
         var privileged = PrivilegedBasis()
         privileged.config.recipe = quick; privileged.config.restarts = 5; privileged.config.evalSamples = 512
+        var absolute = ComputationInSuperposition()
+        absolute.config.recipe = quick; absolute.config.evalSamples = 200
         return [
             AnyExperiment(Intro(config: intro)),
             AnyExperiment(BasicResults(id: "basic20", config: b20)),
@@ -48,6 +51,7 @@ public enum Registry {
             AnyExperiment(PhaseChange(id: "phase3", config: phase(.n3))),
             AnyExperiment(confused),
             AnyExperiment(privileged),
+            AnyExperiment(absolute),
         ]
     }()
 }

@@ -80,3 +80,37 @@ private let intro = (0..<5).map { Float(pow(0.9, Double($0))) }
     }
     #expect(checked >= 4)
 }
+
+@Test func absoluteValueModelLearnsThePositiveAndNegativeNeuronsOnDenseFeatures() throws {
+    // Paper §9 (C9.2): n = 3 features, m = 6 neurons, dense. A ReLU neuron that dies early stays dead, so some
+    // seeds end in worse minima: the best of four restarts must bring the error below 5 % of the zero output's
+    // (E[|x|²] = 1/3 per feature).
+    let specs = (0..<4).map { AbsSpec(n: 3, m: 6, importance: [1, 0.7, 0.49], density: 1, seed: UInt64(100 + $0)) }
+    let models = try Trainer.trainAbs(specs, recipe: TrainingRecipe(steps: 6000, batch: 128), threads: 2)
+    let errors = models.map { model -> Double in
+        var rng = Xoshiro(seed: 9)
+        var err = 0.0
+        for _ in 0..<2000 {
+            let x = [2 * rng.unitFloat() - 1, 2 * rng.unitFloat() - 1, 2 * rng.unitFloat() - 1]
+            let y = model.forward(x)
+            for i in 0..<3 { let e = Double(y[i] - abs(x[i])); err += e * e }
+        }
+        return err / 2000
+    }
+    #expect(errors.min()! < 0.05 * (3.0 / 3), "mean errors \(errors)")
+}
+
+@Test func signedSamplesAreUniformOnMinusOneToOne() {
+    let x = FeatureMajorBatch(rows: 1, batch: 8192)
+    defer { x.deallocate() }
+    var rng = Xoshiro8(seed: 4)
+    let t: [UInt32] = [presenceThreshold(1)]
+    t.withUnsafeBufferPointer { sampleSparseBatch(x, thresholds: $0.baseAddress!, rng: &rng, signed: true) }
+    let v: [Double] = (0..<8192).map { Double(x.value(0, $0)) }
+    #expect(v.allSatisfy { $0 >= -1 && $0 < 1 })
+    // Mean 0 and E[x²] = 1/3, each within 5 standard errors at 8192 samples.
+    let mean = v.reduce(0, +) / 8192
+    let meanSquare = v.map { $0 * $0 }.reduce(0, +) / 8192
+    #expect(abs(mean) < 0.032)
+    #expect(abs(meanSquare - 1.0 / 3) < 0.017)
+}

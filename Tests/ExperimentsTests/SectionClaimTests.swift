@@ -72,3 +72,13 @@ private func planar(_ v: [(Double, Double)], b: [Float] = [0, 0, 0, 0]) -> ToyMo
                                                              linearHidden: poly))
     #expect(failing.first { $0.id == "C8.2" }?.status == .fail)
 }
+
+@Test func absNeuronsCountActiveMonosemanticAndPolysemanticNeurons() {
+    // 3 features, 3 neurons: neuron 0 stores feature 0; neuron 1 stores features 1 and 2; neuron 2 is inactive.
+    let W1: [Float] = [1, 0.05, 0,   0, 1, -0.6,   0.001, 0, 0]
+    let W2: [Float] = [1, 0, 1,   0, 1, 0,   0, 1, 0]   // n × m
+    let neurons = AbsNeurons(AbsModel(n: 3, m: 3, W1: W1, W2: W2, b: [0, 0, 0]))
+    #expect(neurons.active == [0, 1])
+    #expect(neurons.monosemantic == [0] && neurons.polysemantic == [1])
+    #expect(abs(neurons.primaryRatio(1) - 1 / 0.6) < 1e-6)
+}

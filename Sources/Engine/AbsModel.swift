@@ -1,0 +1,145 @@
+// Paper §9, computation in superposition: the absolute-value model h = ReLU(W₁x), y = ReLU(W₂h + b), with untied
+// W₁ (m×n) and W₂ (n×m), trained on signed sparse features x_i ∈ U[−1, 1] to output |x|. Same AdamW recipe,
+// same kernels, own parameters.
+
+/// One trained absolute-value model.
+public struct AbsModel: Codable, Sendable, Equatable {
+    public var n: Int
+    public var m: Int
+    /// W₁, m×n row-major: row k is hidden neuron k's input weights.
+    public var W1: [Float]
+    /// W₂, n×m row-major: row i is output i's weights over the neurons.
+    public var W2: [Float]
+    public var b: [Float]
+
+    public init(n: Int, m: Int, W1: [Float], W2: [Float], b: [Float]) {
+        precondition(W1.count == m * n && W2.count == n * m && b.count == n)
+        self.n = n; self.m = m; self.W1 = W1; self.W2 = W2; self.b = b
+    }
+
+    /// The model's output for one input x.
+    public func forward(_ x: [Float]) -> [Float] {
+        let h = (0..<m).map { k in max(0, (0..<n).reduce(Float(0)) { $0 + W1[k * n + $1] * x[$1] }) }
+        return (0..<n).map { i in max(0, (0..<m).reduce(b[i]) { $0 + W2[i * m + $1] * h[$1] }) }
+    }
+}
+
+/// Everything that decides one trained absolute-value model, except the recipe.
+public struct AbsSpec: Codable, Sendable, Hashable {
+    public var n: Int
+    public var m: Int
+    public var importance: [Float]
+    public var density: [Float]
+    public var seed: UInt64
+    public init(n: Int, m: Int, importance: [Float], density: Float, seed: UInt64) {
+        self.n = n; self.m = m; self.importance = importance; self.density = Array(repeating: density, count: n); self.seed = seed
+    }
+}
+
+/// g[r·rowsB + c] = Σ_samples a[r]·b[c], with lane sums in a fixed order.
+@inline(__always)
+func rowDots(_ a: FeatureMajorBatch, rowsA: Int, _ b: FeatureMajorBatch, rowsB: Int, into g: UnsafeMutablePointer<Float>) {
+    let nv = a.vectors
+    for r in 0..<rowsA {
+        let ar = a.row(r)
+        var c = 0
+        while c + 4 <= rowsB {
+            let b0 = b.row(c), b1 = b.row(c + 1), b2 = b.row(c + 2), b3 = b.row(c + 3)
+            var s0 = SIMD8<Float>.zero, s1 = s0, s2 = s0, s3 = s0
+            for j in 0..<nv {
+                let p = ar[j]
+                s0 = s0.addingProduct(p, b0[j]); s1 = s1.addingProduct(p, b1[j])
+                s2 = s2.addingProduct(p, b2[j]); s3 = s3.addingProduct(p, b3[j])
+            }
+            let gr = g + r * rowsB + c
+            gr[0] = laneSum(s0); gr[1] = laneSum(s1); gr[2] = laneSum(s2); gr[3] = laneSum(s3)
+            c += 4
+        }
+        while c < rowsB {
+            let b0 = b.row(c)
+            var s0 = SIMD8<Float>.zero
+            for j in 0..<nv { s0 = s0.addingProduct(ar[j], b0[j]) }
+            g[r * rowsB + c] = laneSum(s0)
+            c += 1
+        }
+    }
+}
+
+extension Trainer {
+    /// Trains absolute-value models (Xavier-normal W₁ and W₂, b = 0) with `recipe`, one per spec.
+    public static func trainAbs(_ specs: [AbsSpec], recipe: TrainingRecipe, threads: Int) throws -> [AbsModel] {
+        try recipe.validate()
+        let out = Slots<Result<AbsModel, EngineError>>(count: specs.count)
+        parallelFor(specs.count, threads: threads) { i in
+            do { out[i] = .success(try trainAbsOne(specs[i], recipe: recipe, instance: i)) }
+            catch let e as EngineError { out[i] = .failure(e) }
+            catch { out[i] = .failure(.invalidConfig("\(error)")) }
+        }
+        return try out.values.map { try $0!.get() }
+    }
+
+    static func trainAbsOne(_ spec: AbsSpec, recipe: TrainingRecipe, instance: Int) throws -> AbsModel {
+        let n = spec.n, m = spec.m, B = recipe.batch
+        var rng = Xoshiro(seed: spec.seed)
+        let std = (2.0 / Double(n + m)).squareRoot()
+        var W1 = (0..<(m * n)).map { _ in Float(rng.normal() * std) }
+        var W2 = (0..<(n * m)).map { _ in Float(rng.normal() * std) }
+        var b = [Float](repeating: 0, count: n)
+        var data = Xoshiro8(seed: deriveSeed(spec.seed, 1))
+        let thresholds = spec.density.map(presenceThreshold)
+        let buf = StepBuffers(n: n, m: m, batch: B)
+        var g1 = [Float](repeating: 0, count: m * n), g2 = g1, gb = [Float](repeating: 0, count: n)
+        var m1 = g1, v1 = g1, m2 = g1, v2 = g1, mb = gb, vb = gb
+        let gradScale = 2 / Float(B * n)
+        for step in 1...recipe.steps {
+            var loss: Float = 0
+            thresholds.withUnsafeBufferPointer { sampleSparseBatch(buf.x, thresholds: $0.baseAddress!, rng: &data, signed: true) }
+            W1.withUnsafeMutableBufferPointer { w1 in W2.withUnsafeMutableBufferPointer { w2 in b.withUnsafeMutableBufferPointer { bb in
+                // h = ReLU(W₁x); z = W₂h + b.
+                combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: w1.baseAddress!, rStride: n, cStride: 1, bias: nil)
+                for k in 0..<m { let r = buf.h.row(k); for j in 0..<buf.h.vectors { r[j] = r[j].replacing(with: 0, where: r[j] .< 0) } }
+                combineRows(into: buf.z, outRows: n, from: buf.h, inner: m, coef: w2.baseAddress!, rStride: m, cStride: 1, bias: bb.baseAddress!)
+                // Target |x|: the output error and dL/dz.
+                var total = SIMD8<Float>.zero
+                for i in 0..<n {
+                    let zr = buf.z.row(i), xr = buf.x.row(i)
+                    let imp = spec.importance[i], g = gradScale * imp
+                    for j in 0..<buf.x.vectors {
+                        let z = zr[j], x = xr[j]
+                        let y = z.replacing(with: 0, where: z .< 0)
+                        let diff = y - x.replacing(with: -x, where: x .< 0)
+                        total = total.addingProduct(diff * diff, imp)
+                        zr[j] = (diff * g).replacing(with: 0, where: z .<= 0)
+                    }
+                }
+                loss = laneSum(total) / Float(B)
+                // dh = W₂ᵀ dz, masked by h > 0; ∇W₂ = dz hᵀ; ∇W₁ = dh xᵀ; ∇b = Σ dz.
+                combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: w2.baseAddress!, rStride: 1, cStride: m, bias: nil)
+                for k in 0..<m {
+                    let h = buf.h.row(k), d = buf.dh.row(k)
+                    for j in 0..<buf.h.vectors { d[j] = d[j].replacing(with: 0, where: h[j] .<= 0) }
+                }
+                g2.withUnsafeMutableBufferPointer { rowDots(buf.z, rowsA: n, buf.h, rowsB: m, into: $0.baseAddress!) }
+                g1.withUnsafeMutableBufferPointer { rowDots(buf.dh, rowsA: m, buf.x, rowsB: n, into: $0.baseAddress!) }
+                for i in 0..<n {
+                    var s = SIMD8<Float>.zero
+                    for j in 0..<buf.z.vectors { s += buf.z.row(i)[j] }
+                    gb[i] = laneSum(s)
+                }
+                g1.withUnsafeMutableBufferPointer { g in m1.withUnsafeMutableBufferPointer { a in v1.withUnsafeMutableBufferPointer { v in
+                    adamW(w1.baseAddress!, grad: g.baseAddress!, m1: a.baseAddress!, m2: v.baseAddress!, count: m * n, step: step, recipe: recipe)
+                } } }
+                g2.withUnsafeMutableBufferPointer { g in m2.withUnsafeMutableBufferPointer { a in v2.withUnsafeMutableBufferPointer { v in
+                    adamW(w2.baseAddress!, grad: g.baseAddress!, m1: a.baseAddress!, m2: v.baseAddress!, count: n * m, step: step, recipe: recipe)
+                } } }
+                gb.withUnsafeMutableBufferPointer { g in mb.withUnsafeMutableBufferPointer { a in vb.withUnsafeMutableBufferPointer { v in
+                    adamW(bb.baseAddress!, grad: g.baseAddress!, m1: a.baseAddress!, m2: v.baseAddress!, count: n, step: step, recipe: recipe)
+                } } }
+            } } }
+            if step % recipe.logEvery == 0 || step == recipe.steps, !loss.isFinite {
+                throw EngineError.diverged(instance: instance, step: step, what: "loss is \(loss)")
+            }
+        }
+        return AbsModel(n: n, m: m, W1: W1, W2: W2, b: b)
+    }
+}

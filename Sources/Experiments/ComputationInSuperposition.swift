@@ -1,0 +1,312 @@
+// Paper §9, Computation in Superposition: the absolute-value model h = ReLU(W₁x), y = ReLU(W₂h + b) computes |x|
+// of signed sparse features. Dense, n = 3 features in m = 6 neurons: each feature gets a positive and a negative
+// neuron. Over sparsity, n = 100 features in m = 40 neurons: neurons turn polysemantic and the model computes |x|
+// for more features than it has neuron pairs. Run alone: `paper run abs`.
+
+import Engine
+import Foundation
+import Plot
+import Report
+
+public struct AbsConfig: Codable, Sendable {
+    /// [K]'s dense model: n = 3, m = 6, I = 0.7^i.
+    public var denseN = 3, denseM = 6
+    public var denseDecay = 0.7
+    /// Best of this many restarts for the dense model: a ReLU neuron that dies early stays dead (ours).
+    public var denseRestarts = 4
+    /// Paper Fig 9.3: n = 100, m = 40, I = 0.8^i, 1−S ∈ {1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001}; one run each, as the
+    /// reproductions.
+    public var n = 100, m = 40
+    public var decay = 0.8
+    public var densities: [Float] = [1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001]
+    public var recipe = TrainingRecipe.notebook
+    /// Samples for each feature's output error.
+    public var evalSamples = 20_000
+    public var seed: UInt64 = 9_01
+    public init() {}
+}
+
+public struct AbsRun: Codable, Sendable {
+    public var density: Float
+    public var model: AbsModel
+    /// Each feature's mean squared output error, E[(y_i − |x_i|)²], and the same for the zero output, p/3.
+    public var featureError: [Double]
+    public var zeroError: Double
+}
+
+public struct AbsResults: Codable, Sendable {
+    public var dense: AbsRun
+    public var sweep: [AbsRun]
+}
+
+/// How an absolute-value model's neurons store features (the rule stated in the report).
+struct AbsNeurons {
+    let model: AbsModel
+    /// Neurons whose largest |W₁|·|W₂| product is at least 1 % of the model's largest: the others do nothing.
+    let active: [Int]
+    /// For each neuron, the features whose |W₁| is at least 0.2 of the neuron's largest (Q8's per-neuron scale).
+    let stores: [[Int]]
+
+    init(_ model: AbsModel) {
+        self.model = model
+        let n = model.n, m = model.m
+        let reach = (0..<m).map { k in
+            ((0..<n).map { abs(Double(model.W1[k * n + $0])) }.max() ?? 0) * ((0..<n).map { abs(Double(model.W2[$0 * m + k])) }.max() ?? 0)
+        }
+        let top = reach.max() ?? 0
+        active = (0..<m).filter { reach[$0] >= 0.01 * top && top > 0 }
+        stores = (0..<m).map { k in
+            let w = (0..<n).map { abs(Double(model.W1[k * n + $0])) }
+            let mx = w.max() ?? 0
+            return (0..<n).filter { w[$0] >= 0.2 * mx && mx > 0 }
+        }
+    }
+
+    var monosemantic: [Int] { active.filter { stores[$0].count == 1 } }
+    var polysemantic: [Int] { active.filter { stores[$0].count >= 2 } }
+    /// The neuron's largest |W₁| over its second largest.
+    func primaryRatio(_ k: Int) -> Double {
+        let w = (0..<model.n).map { abs(Double(model.W1[k * model.n + $0])) }.sorted(by: >)
+        return w[0] / max(w[1], 1e-12)
+    }
+    func topFeature(_ k: Int) -> Int {
+        (0..<model.n).max { abs(model.W1[k * model.n + $0]) < abs(model.W1[k * model.n + $1]) }!
+    }
+}
+
+public struct ComputationInSuperposition: Experiment {
+    public var config = AbsConfig()
+    public init() {}
+    public var id: String { "abs" }
+    public var title: String { "Computing |x| in superposition" }
+    public var section: String { "§9 Computation in superposition" }
+    public var version: Int { 1 }
+    public var seed: UInt64 { config.seed }
+
+    public func validate() throws {
+        for d in config.densities where !(d > 0 && d <= 1) { throw EngineError.invalidConfig("a density must be in (0, 1], got \(d)") }
+        guard config.denseRestarts >= 1 else { throw EngineError.invalidConfig("denseRestarts must be at least 1, got \(config.denseRestarts)") }
+        guard config.evalSamples >= 100 else { throw EngineError.invalidConfig("evalSamples must be at least 100, got \(config.evalSamples)") }
+        try config.recipe.validate()
+    }
+
+    func importance(_ n: Int, _ r: Double) -> [Float] { (0..<n).map { Float(pow(r, Double($0))) } }
+
+    public func run(_ ctx: RunContext) throws -> AbsResults {
+        let c = config
+        let specs = (0..<c.denseRestarts).map { r in
+                AbsSpec(n: c.denseN, m: c.denseM, importance: importance(c.denseN, c.denseDecay), density: 1, seed: deriveSeed(c.seed, 0, UInt64(r)))
+            }
+            + c.densities.enumerated().map { k, d in
+                AbsSpec(n: c.n, m: c.m, importance: importance(c.n, c.decay), density: d, seed: deriveSeed(c.seed, 1, UInt64(k)))
+            }
+        let models = try Trainer.trainAbs(specs, recipe: c.recipe, threads: ctx.threads)
+        let runs = Slots<AbsRun>(count: models.count)
+        parallelFor(models.count, threads: ctx.threads) { k in
+            runs[k] = evaluate(models[k], density: specs[k].density[0], seed: deriveSeed(c.seed, 2, UInt64(k)))
+        }
+        let all = runs.values.map { $0! }
+        let dense = all.prefix(c.denseRestarts).min { $0.featureError.reduce(0, +) < $1.featureError.reduce(0, +) }!
+        return AbsResults(dense: dense, sweep: Array(all.dropFirst(c.denseRestarts)))
+    }
+
+    /// Each feature's mean squared error on fresh signed samples.
+    func evaluate(_ model: AbsModel, density: Float, seed: UInt64) -> AbsRun {
+        var rng = Xoshiro(seed: seed)
+        var err = [Double](repeating: 0, count: model.n)
+        var x = [Float](repeating: 0, count: model.n)
+        for _ in 0..<config.evalSamples {
+            for i in 0..<model.n { x[i] = rng.unitFloat() < density ? 2 * rng.unitFloat() - 1 : 0 }
+            let y = model.forward(x)
+            for i in 0..<model.n { let d = Double(y[i]) - Double(abs(x[i])); err[i] += d * d }
+        }
+        return AbsRun(density: density, model: model, featureError: err.map { $0 / Double(config.evalSamples) },
+                      zeroError: Double(density) / 3)
+    }
+
+    // MARK: Figures
+
+    /// Stacks of |W₁| per neuron, each neuron scaled to its largest weight (footnote 15), coloured by feature
+    /// importance; neurons sorted by the importance of their largest feature, inactive ones dropped.
+    func stackPanel(_ c: Canvas, _ run: AbsRun, in r: Rect, title: String) {
+        let model = run.model, neurons = AbsNeurons(model)
+        let order = neurons.active.sorted { (neurons.topFeature($0), $0) < (neurons.topFeature($1), $1) }
+        let colors = importanceColors(model.n)
+        c.text(title, at: Point(r.center.x, r.y - 6), size: 10, anchor: .middle, bold: true)
+        c.fill(r, Color(hex: "#fafafa"))
+        let sums = order.map { k in (0..<model.n).reduce(0.0) { $0 + abs(Double(model.W1[k * model.n + $1])) } / max(1e-12, (0..<model.n).map { abs(Double(model.W1[k * model.n + $0])) }.max()!) }
+        let top = max(1, sums.max() ?? 1)
+        let bw = r.width / Double(max(1, model.m))
+        for (slot, k) in order.enumerated() {
+            let mx = (0..<model.n).map { abs(Double(model.W1[k * model.n + $0])) }.max()!
+            var y = r.maxY
+            for i in 0..<model.n {
+                let h = abs(Double(model.W1[k * model.n + i])) / mx / top * r.height
+                guard h > 0.2 else { continue }
+                y -= h
+                c.fill(Rect(r.x + Double(slot) * bw + bw * 0.1, y, bw * 0.8, h), colors[i])
+            }
+        }
+        c.stroke(r, .axis, width: 0.6)
+        c.text("\(neurons.monosemantic.count) mono · \(neurons.polysemantic.count) poly of \(neurons.active.count) active",
+               at: Point(r.center.x, r.maxY + 13), size: 8.5, anchor: .middle, color: .axis)
+    }
+
+    public func figures(_ r: AbsResults) -> [FigureOutput] {
+        let w = 168.0, left = 20.0, top = 70.0, h = 150.0
+        let sweep = Drawing(width: left + Double(r.sweep.count) * w + 10, height: top + h + 40) { c in
+            c.text("Computation in superposition: |x| for n = \(config.n) features in m = \(config.m) neurons",
+                   at: Point(left, 20), size: 12.5, bold: true)
+            c.text("Each bar is a neuron: its |W₁| weights stacked, scaled to its largest (one block per feature, dark = most important), "
+                   + "neurons sorted by their largest feature.", at: Point(left, 38), size: 9, color: .axis)
+            for (k, run) in r.sweep.enumerated() {
+                stackPanel(c, run, in: Rect(left + Double(k) * w, top, w - 18, h), title: densityLabel(run.density))
+            }
+        }
+        let dense = r.dense.model
+        let denseDrawing = Drawing(width: 430, height: 250) { c in
+            c.text("Dense |x|: n = \(dense.n) features, m = \(dense.m) neurons", at: Point(16, 20), size: 11.5, bold: true)
+            // W₁ (neurons × features, each neuron scaled to its largest |w|) and W₂ (features × neurons, scaled inversely).
+            var w1 = [Double](), w2 = [Double](repeating: 0, count: dense.n * dense.m)
+            for k in 0..<dense.m {
+                let mx = max(1e-12, (0..<dense.n).map { abs(Double(dense.W1[k * dense.n + $0])) }.max()!)
+                w1 += (0..<dense.n).map { Double(dense.W1[k * dense.n + $0]) / mx }
+                for i in 0..<dense.n { w2[i * dense.m + k] = Double(dense.W2[i * dense.m + k]) * mx }
+            }
+            let s2 = max(1e-12, w2.map(abs).max()!)
+            c.heatmap(w1, rows: dense.m, cols: dense.n, in: Rect(40, 50, 90, 180), map: .blueWhiteRed, range: -1, 1)
+            c.text("W₁ (neurons × features)", at: Point(85, 44), size: 9, anchor: .middle)
+            c.heatmap(w2.map { $0 / s2 }, rows: dense.n, cols: dense.m, in: Rect(180, 50, 180, 90), map: .blueWhiteRed, range: -1, 1)
+            c.text("W₂ (features × neurons)", at: Point(270, 44), size: 9, anchor: .middle)
+            c.colorBar(in: Rect(380, 50, 9, 120), map: .blueWhiteRed, range: -1, 1, ticks: [-1, 0, 1], label: "scaled weight")
+            c.text("each neuron scaled: largest |W₁| = 1", at: Point(180, 160), size: 8.5, color: .axis)
+            c.text("(its W₂ column inversely)", at: Point(180, 172), size: 8.5, color: .axis)
+        }
+        return [FigureOutput(name: "abs-dense", caption: "The dense absolute-value model: each feature gets one neuron with input weight +1 "
+                                + "and one with −1, and W₂ adds the pair: |x| = ReLU(x) + ReLU(−x).", drawing: denseDrawing),
+                FigureOutput(name: "abs-sweep", caption: "The n = 100, m = 40 absolute-value model over sparsity: monosemantic neurons "
+                                + "(one block) give way to polysemantic ones (several blocks) as features get sparser.", drawing: sweep)]
+    }
+
+    // MARK: Claims
+
+    public func claims(_ r: AbsResults) -> [Claim] {
+        let sec = section
+        var out: [Claim] = []
+        // C9.1: the identity behind it, on a grid of values.
+        let grid = (-1000...1000).map { Float($0) / 1000 }
+        let worst = grid.map { abs(abs($0) - (max($0, 0) + max(-$0, 0))) }.max()!
+        out.append(.within("C9.1", section: sec, "|x| = ReLU(x) + ReLU(−x): without superposition each feature needs two neurons",
+                           paper: 0, ours: Double(worst), tolerance: 0, reason: "an exact identity, checked on 2001 values in [−1, 1]"))
+        // C9.2: the dense model.
+        let d = r.dense.model, dn = AbsNeurons(d)
+        var signs: [Int: [Float]] = [:]
+        var clean = true
+        for k in dn.active {
+            let row = (0..<d.n).map { d.W1[k * d.n + $0] }
+            let mx = row.map(abs).max()!
+            let big = (0..<d.n).filter { abs(row[$0]) >= 0.1 * mx }
+            if big.count != 1 { clean = false; continue }
+            signs[big[0], default: []].append(row[big[0]] > 0 ? 1 : -1)
+        }
+        let paired = (0..<d.n).filter { Set(signs[$0] ?? []) == [1, -1] }.count
+        let lossRatio = r.dense.featureError.reduce(0, +) / (r.dense.zeroError * Double(d.n))
+        out.append(.rule("C9.2", section: sec, "Dense n = 3, m = 6: each feature gets a positive neuron ReLU(x_i) and a negative one ReLU(−x_i)",
+                         paper: "one +1 and one −1 neuron per feature; loss ≈ 0",
+                         ours: "\(paired) of \(d.n) features with a +/− pair; \(dn.active.count) active neurons\(clean ? ", each with one input weight" : ", some with several input weights"); error \(String(format: "%.1f %%", 100 * lossRatio)) of the zero output's",
+                         rule: "every feature has a + and a − neuron, every active neuron one input weight ≥ 0.1 of its largest, error < 5 % of the zero output's",
+                         reason: "≈ 0 made explicit: 5 % leaves room for 10,000 steps of training", holds: paired == d.n && clean && lossRatio < 0.05))
+        // C9.3: scale symmetry, on the dense model.
+        var scaled = d
+        let alpha: Float = 3
+        for i in 0..<d.n { scaled.W1[0 * d.n + i] *= alpha; scaled.W2[i * d.m + 0] /= alpha }
+        var rng = Xoshiro(seed: 5)
+        var gap = 0.0
+        for _ in 0..<200 {
+            let x = (0..<d.n).map { _ in 2 * rng.unitFloat() - 1 }
+            let a = d.forward(x), b = scaled.forward(x)
+            gap = max(gap, zip(a, b).map { Double(abs($0 - $1)) }.max()!)
+        }
+        out.append(.within("C9.3", section: sec, "Scaling a neuron's W₁ row by α > 0 and its W₂ column by 1/α leaves the model unchanged (α = 3)",
+                           paper: 0, ours: gap, tolerance: 1e-5, reason: "exact up to float rounding of outputs of size ≈ 1"))
+        func neurons(_ p: Float) -> AbsNeurons? { r.sweep.first { $0.density == p }.map { AbsNeurons($0.model) } }
+        func describe(_ p: Float) -> String {
+            guard let nn = neurons(p) else { return "no run" }
+            return "1−S = \(formatNumber(Double(p))): \(nn.monosemantic.count) monosemantic, \(nn.polysemantic.count) polysemantic of \(nn.active.count) active neurons"
+        }
+        let rule = "active: largest |W₁|·|W₂| ≥ 1 % of the model's; a neuron stores the features with |W₁| ≥ 0.2 of its largest"
+        let why = "the paper judges by eye; 0.2 of the neuron's largest weight is where its stack plot shows a visible block"
+        for (id, p, statement) in [("C9.4", Float(1), "1−S = 1: all neurons monosemantic"), ("C9.5", Float(0.3), "1−S = 0.3: still monosemantic")] {
+            let nn = neurons(p)
+            out.append(.rule(id, section: sec, statement, paper: "every active neuron stores one feature", ours: describe(p),
+                             rule: "no polysemantic neuron (" + rule + ")", reason: why, holds: nn.map { $0.polysemantic.isEmpty && !$0.active.isEmpty } ?? false))
+        }
+        let p10 = neurons(0.1)?.polysemantic.count ?? -1
+        out.append(.rule("C9.6", section: sec, "1−S = 0.1: a few slightly polysemantic neurons", paper: "1 to about 5 polysemantic neurons",
+                         ours: describe(0.1), rule: "1 ≤ polysemantic ≤ 5 (" + rule + ")", reason: why, holds: p10 >= 1 && p10 <= 5))
+        if let n03 = neurons(0.03) {
+            let polyFeatures = n03.polysemantic.flatMap { k in n03.stores[k].filter { $0 != n03.topFeature(k) } }
+            let monoFeatures = n03.monosemantic.map { n03.stores[$0][0] }
+            let mean = { (a: [Int]) in a.isEmpty ? 0 : Double(a.reduce(0, +)) / Double(a.count) }
+            out.append(.rule("C9.7", section: sec, "1−S = 0.03: a few highly polysemantic neurons, holding low-importance features",
+                             paper: "the polysemantic neurons' extra features are unimportant ones",
+                             ours: describe(0.03) + "; mean rank of their secondary features \(f1(mean(polyFeatures))) vs \(f1(mean(monoFeatures))) for monosemantic neurons",
+                             rule: "some polysemantic neuron, and its secondary features' mean importance rank exceeds the monosemantic neurons' features'",
+                             reason: why, holds: !n03.polysemantic.isEmpty && mean(polyFeatures) > mean(monoFeatures)))
+            out.append(.rule("C9.14", section: sec, "Monosemantic and polysemantic neurons coexist in one model", paper: "both present at intermediate sparsity",
+                             ours: describe(0.03), rule: "both counts > 0 at 1−S = 0.03", reason: why,
+                             holds: !n03.monosemantic.isEmpty && !n03.polysemantic.isEmpty))
+            let important = n03.active.filter { n03.topFeature($0) < 10 }, rest = n03.active.filter { n03.topFeature($0) >= 10 }
+            let frac = { (s: [Int]) in s.isEmpty ? 0 : Double(s.filter { n03.stores[$0].count == 1 }.count) / Double(s.count) }
+            out.append(.rule("C9.15", section: sec, "Neurons for the most important features tend to be monosemantic",
+                             paper: "monosemantic on the left of the sorted plot",
+                             ours: "1−S = 0.03: monosemantic among neurons whose top feature is one of the 10 most important: \(pct(frac(important))); among the rest: \(pct(frac(rest)))",
+                             rule: "the first fraction is larger", reason: why, holds: frac(important) > frac(rest)))
+        }
+        let p01 = neurons(0.01)?.polysemantic.count ?? -1, p03 = neurons(0.03)?.polysemantic.count ?? -1
+        out.append(.rule("C9.8", section: sec, "1−S = 0.01: the number of polysemantic neurons grows", paper: "more than at 0.03",
+                         ours: "\(p03) at 1−S = 0.03, \(p01) at 0.01", rule: "#poly(0.01) > #poly(0.03)", reason: why, holds: p01 > p03))
+        func perPoly(_ p: Float) -> Double {
+            guard let nn = neurons(p), !nn.polysemantic.isEmpty else { return 0 }
+            return Double(nn.polysemantic.map { nn.stores[$0].count }.reduce(0, +)) / Double(nn.polysemantic.count)
+        }
+        out.append(.rule("C9.9", section: sec, "1−S = 0.003: polysemantic neurons become even more polysemantic",
+                         paper: "more features per polysemantic neuron than at 0.01",
+                         ours: "features per polysemantic neuron: \(f2(perPoly(0.01))) at 1−S = 0.01, \(f2(perPoly(0.003))) at 0.003",
+                         rule: "the second is larger", reason: why, holds: perPoly(0.003) > perPoly(0.01)))
+        if let n001 = neurons(0.001) {
+            let share = n001.active.isEmpty ? 0 : Double(n001.polysemantic.count) / Double(n001.active.count)
+            out.append(.rule("C9.10", section: sec, "1−S = 0.001: all neurons highly polysemantic", paper: "every active neuron polysemantic",
+                             ours: describe(0.001), rule: "at least 90 % of active neurons polysemantic", reason: why + "; 90 % allows a stray dedicated neuron",
+                             holds: share >= 0.9))
+        }
+        let computed = r.sweep.filter { $0.density <= 0.01 }.map { run in
+            (run.density, zip(run.featureError, 0...).filter { $0.0 < 0.5 * run.zeroError }.count)
+        }
+        out.append(.rule("C9.11", section: sec, "When sparse enough, the model computes |x| for more features than it has neuron pairs",
+                         paper: "more than m/2 = \(config.m / 2) features computed",
+                         ours: "features with error below half the zero output's: " + computed.map { "\($0.1) at 1−S = \(formatNumber(Double($0.0)))" }.joined(separator: ", "),
+                         rule: "more than m/2 at some 1−S ≤ 0.01", reason: "the catalogue's test: half the error of outputting 0 means the feature's |x| is being computed",
+                         holds: computed.contains { $0.1 > config.m / 2 }))
+        var ratios: [Double] = []
+        for p in [Float(0.03), 0.01] { if let nn = neurons(p) { ratios += nn.polysemantic.map(nn.primaryRatio) } }
+        let dominant = ratios.filter { $0 >= 2 }.count
+        out.append(.rule("C9.16", section: sec, "Many polysemantic neurons have one large primary weight and smaller secondary ones",
+                         paper: "primary ≥ 2 × secondary in most polysemantic neurons",
+                         ours: "\(dominant) of \(ratios.count) polysemantic neurons at 1−S = 0.03 and 0.01 have primary ≥ 2 × secondary",
+                         rule: "more than half", reason: "the catalogue's test", holds: ratios.count > 0 && dominant * 2 > ratios.count))
+        for (id, statement) in [("C9.12", "Activation functions make a privileged basis: in the dense regime features can be read off the neurons"),
+                                ("C9.13", "Losses at different sparsities are not comparable (different tasks)"),
+                                ("C9.17", "Many weights implement |x| the expected way, with ± neuron pairs"),
+                                ("C9.18", "Two instances of asymmetric superposition and inhibition, two neurons each"),
+                                ("C9.19", "The asymmetric neuron: unequal input weights, reciprocal output weights"),
+                                ("C9.20", "The inhibition neuron turns positive interference into negative"),
+                                ("C9.21", "The remaining weights act like small conditional biases")] {
+            out.append(.unchecked(id, section: sec, statement, paper: "qualitative",
+                                  reason: id == "C9.12" ? "C9.2 and C9.4 check the dense regime's readable neurons"
+                                    : id == "C9.13" ? "a caution; we assert nothing across sparsities"
+                                    : "the asymmetric-superposition motif is not searched for yet"))
+        }
+        return out
+    }
+}
