@@ -15,6 +15,7 @@ public enum Registry {
         AnyExperiment(PhaseChange(id: "phase2", config: .n2)),
         AnyExperiment(PhaseChange(id: "phase3", config: .n3)),
         AnyExperiment(ConfusedFeature()),
+        AnyExperiment(AdversarialRobustness()),
         AnyExperiment(PrivilegedBasis()),
         AnyExperiment(ComputationInSuperposition()),
     ]
@@ -40,6 +41,9 @@ public enum Registry {
         confused.config.landscapeSamples = 256; confused.config.evalSamples = 1024
         var privileged = PrivilegedBasis()
         privileged.config.recipe = quick; privileged.config.restarts = 5; privileged.config.evalSamples = 512
+        var adversarial = AdversarialRobustness()
+        adversarial.config.recipe = quick; adversarial.config.restarts = 1; adversarial.config.evalSamples = 256
+        adversarial.config.inverseDensities = [1, 4, 10]
         var absolute = ComputationInSuperposition()
         absolute.config.recipe = quick; absolute.config.evalSamples = 200
         return [
@@ -50,6 +54,7 @@ public enum Registry {
             AnyExperiment(PhaseChange(id: "phase2", config: phase(.n2))),
             AnyExperiment(PhaseChange(id: "phase3", config: phase(.n3))),
             AnyExperiment(confused),
+            AnyExperiment(adversarial),
             AnyExperiment(privileged),
             AnyExperiment(absolute),
         ]

@@ -82,3 +82,25 @@ private func planar(_ v: [(Double, Double)], b: [Float] = [0, 0, 0, 0]) -> ToyMo
     #expect(neurons.monosemantic == [0] && neurons.polysemantic == [1])
     #expect(abs(neurons.primaryRatio(1) - 1 / 0.6) < 1e-6)
 }
+
+@Test func pearsonCorrelationOfKnownSamples() {
+    #expect(abs(pearson([1, 2, 3, 4], [2, 4, 6, 8]) - 1) < 1e-12)
+    #expect(abs(pearson([1, 2, 3, 4], [8, 6, 4, 2]) + 1) < 1e-12)
+    #expect(abs(pearson([1, 2, 3, 4], [1, -1, -1, 1])) < 1e-12)
+}
+
+@Test func theAttackHurtsAModelInSuperpositionMoreThanAnOrthogonalOne() {
+    let exp = AdversarialRobustness()
+    let n = exp.config.n
+    // Orthogonal: the first 5 features exact, the rest dropped. Superposed: features 0 and 1 antipodal in one dimension.
+    var orthogonal = [Float](repeating: 0, count: 5 * n)
+    for k in 0..<5 { orthogonal[k * n + k] = 1 }
+    var superposed = orthogonal
+    superposed[0 * n + 1] = -1; superposed[1 * n + 1] = 0
+    let x = sparseBatch(batch: 512, density: Array(repeating: 0.2, count: n), seed: 1)
+    let a = exp.attack(ToyModel(n: n, m: 5, activation: .relu, W: orthogonal, b: Array(repeating: 0, count: n)), x, strength: 0.1)
+    let b = exp.attack(ToyModel(n: n, m: 5, activation: .relu, W: superposed, b: Array(repeating: 0, count: n)), x, strength: 0.1)
+    #expect(a.attacked > a.clean && b.attacked > b.clean)
+    #expect(b.attacked - b.clean > a.attacked - a.clean)
+    #expect(exp.attack(ToyModel(n: n, m: 5, activation: .relu, W: orthogonal, b: Array(repeating: 0, count: n)), x, strength: 0).attacked == 0)
+}
