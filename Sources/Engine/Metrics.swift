@@ -12,8 +12,9 @@ extension ToyModel {
 
     /// WᵀW, n×n row-major: entry (i, j) = W_i·W_j.
     public var gram: [Double] {
+        let f = (0..<n).map(feature)
         var g = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { for j in 0..<n { g[i * n + j] = dot(feature(i), feature(j)) } }
+        for i in 0..<n { for j in i..<n { let d = dot(f[i], f[j]); g[i * n + j] = d; g[j * n + i] = d } }
         return g
     }
 

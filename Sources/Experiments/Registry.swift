@@ -26,7 +26,7 @@ public enum Registry {
         intro.recipe = quick; intro.restarts = 2; intro.sweepDensities = [1, 0.3]; intro.evalSamples = 1024
         var b20 = BasicConfig.n20, b80 = BasicConfig.n80
         b20.recipe = quick; b20.restarts = 1; b20.evalSamples = 1024
-        b80.recipe = TrainingRecipe(steps: 30, batch: 64, logEvery: 10); b80.evalSamples = 512
+        b80.recipe = TrainingRecipe(steps: 8, batch: 64, logEvery: 4); b80.evalSamples = 256
         var math = Mathematics()
         math.config.recipe = quick; math.config.gaussianSamples = 4096; math.config.directSamples = 4096
         math.config.quadratureBudget = 1 << 10; math.config.oneSparseSamples = 1024
@@ -45,7 +45,8 @@ public enum Registry {
         adversarial.config.recipe = quick; adversarial.config.restarts = 1; adversarial.config.evalSamples = 256
         adversarial.config.inverseDensities = [1, 4, 10]
         var absolute = ComputationInSuperposition()
-        absolute.config.recipe = quick; absolute.config.evalSamples = 200
+        absolute.config.recipe = TrainingRecipe(steps: 30, batch: 64, logEvery: 10); absolute.config.evalSamples = 200
+        absolute.config.n = 20; absolute.config.m = 8; absolute.config.denseRestarts = 2
         return [
             AnyExperiment(Intro(config: intro)),
             AnyExperiment(BasicResults(id: "basic20", config: b20)),
