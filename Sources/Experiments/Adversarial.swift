@@ -54,8 +54,8 @@ public struct AdversarialRobustness: Experiment {
 
     public func validate() throws {
         let c = config
-        guard c.m < c.n else { throw EngineError.invalidConfig("adversarial needs m < n, got n = \(c.n), m = \(c.m)") }
-        guard c.restarts >= 1 else { throw EngineError.invalidConfig("restarts must be at least 1, got \(c.restarts)") }
+        try Check.compresses(n: c.n, m: c.m, id)
+        try Check.atLeast(c.restarts, 1, "restarts")
         for v in c.inverseDensities where !(v >= 1) { throw EngineError.invalidConfig("1/(1−S) must be at least 1, got \(v)") }
         try c.recipe.validate()
     }

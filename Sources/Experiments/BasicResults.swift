@@ -57,10 +57,10 @@ public struct BasicResults: Experiment {
 
     public func validate() throws {
         let c = config
-        guard c.m < c.n else { throw EngineError.invalidConfig("\(id) needs m < n, got n = \(c.n), m = \(c.m)") }
-        guard c.restarts >= 1 else { throw EngineError.invalidConfig("restarts must be at least 1, got \(c.restarts)") }
+        try Check.compresses(n: c.n, m: c.m, id)
+        try Check.atLeast(c.restarts, 1, "restarts")
         guard c.densities.contains(1) else { throw EngineError.invalidConfig("\(id) needs the dense case 1−S = 1 among its densities") }
-        for d in c.densities where !(d > 0 && d <= 1) { throw EngineError.invalidConfig("a density must be in (0, 1], got \(d)") }
+        try Check.densities(c.densities)
         try c.recipe.validate()
     }
 

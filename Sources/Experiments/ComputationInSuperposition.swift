@@ -84,9 +84,9 @@ public struct ComputationInSuperposition: Experiment {
     public var seed: UInt64 { config.seed }
 
     public func validate() throws {
-        for d in config.densities where !(d > 0 && d <= 1) { throw EngineError.invalidConfig("a density must be in (0, 1], got \(d)") }
-        guard config.denseRestarts >= 1 else { throw EngineError.invalidConfig("denseRestarts must be at least 1, got \(config.denseRestarts)") }
-        guard config.evalSamples >= 100 else { throw EngineError.invalidConfig("evalSamples must be at least 100, got \(config.evalSamples)") }
+        try Check.densities(config.densities)
+        try Check.atLeast(config.denseRestarts, 1, "denseRestarts")
+        try Check.atLeast(config.evalSamples, 100, "evalSamples")
         try config.recipe.validate()
     }
 

@@ -37,8 +37,8 @@ public struct ConfusedFeature: Experiment {
     static let extent = 1.5
 
     public func validate() throws {
-        guard config.restarts >= 1 else { throw EngineError.invalidConfig("restarts must be at least 1, got \(config.restarts)") }
-        guard config.landscapeGrid >= 2 else { throw EngineError.invalidConfig("landscapeGrid must be at least 2, got \(config.landscapeGrid)") }
+        try Check.atLeast(config.restarts, 1, "restarts")
+        try Check.atLeast(config.landscapeGrid, 2, "landscapeGrid")
         try config.recipe.validate()
     }
 

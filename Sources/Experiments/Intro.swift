@@ -65,14 +65,12 @@ public struct Intro: Experiment {
 
     public func validate() throws {
         let c = config
-        guard c.m < c.n else { throw EngineError.invalidConfig("intro needs m < n, got n = \(c.n), m = \(c.m)") }
+        try Check.compresses(n: c.n, m: c.m, id)
         guard c.m == 2 else { throw EngineError.invalidConfig("intro draws the plane: m must be 2, got \(c.m)") }
-        guard c.restarts >= 1 else { throw EngineError.invalidConfig("restarts must be at least 1, got \(c.restarts)") }
-        guard c.evalSamples >= 1 else { throw EngineError.invalidConfig("evalSamples must be positive, got \(c.evalSamples)") }
+        try Check.atLeast(c.restarts, 1, "restarts")
+        try Check.atLeast(c.evalSamples, 1, "evalSamples")
         try c.recipe.validate()
-        for d in c.panelDensities + c.sweepDensities where !(d > 0 && d <= 1) {
-            throw EngineError.invalidConfig("a density must be in (0, 1], got \(d)")
-        }
+        try Check.densities(c.panelDensities + c.sweepDensities)
     }
 
     func spec(density: Float, seed: UInt64) -> ToyModelSpec {

@@ -91,10 +91,10 @@ public struct PhaseChange: Experiment {
     public func validate() throws {
         let c = config
         guard c.n == 2 || c.n == 3 else { throw EngineError.invalidConfig("phase diagrams exist for n = 2 or 3, got \(c.n)") }
-        guard c.restarts >= 1 else { throw EngineError.invalidConfig("restarts must be at least 1, got \(c.restarts)") }
-        for d in c.densities where !(d > 0 && d <= 1) { throw EngineError.invalidConfig("a density must be in (0, 1], got \(d)") }
+        try Check.atLeast(c.restarts, 1, "restarts")
+        try Check.densities(c.densities)
         for r in c.importances where !(r > 0 && r.isFinite) { throw EngineError.invalidConfig("an importance must be positive, got \(r)") }
-        guard c.theoryGrid >= 2 else { throw EngineError.invalidConfig("theoryGrid must be at least 2, got \(c.theoryGrid)") }
+        try Check.atLeast(c.theoryGrid, 2, "theoryGrid")
         try c.recipe.validate()
     }
 

@@ -74,11 +74,9 @@ public struct PrivilegedBasis: Experiment {
 
     public func validate() throws {
         let c = config
-        guard c.m < c.n else { throw EngineError.invalidConfig("privileged needs m < n, got n = \(c.n), m = \(c.m)") }
-        guard c.restarts >= 5 else { throw EngineError.invalidConfig("restarts must be at least 5, got \(c.restarts)") }
-        for d in c.densities + [c.comparisonDensity] where !(d > 0 && d <= 1) {
-            throw EngineError.invalidConfig("a density must be in (0, 1], got \(d)")
-        }
+        try Check.compresses(n: c.n, m: c.m, id)
+        try Check.atLeast(c.restarts, 5, "restarts")
+        try Check.densities(c.densities + [c.comparisonDensity])
         try c.recipe.validate()
     }
 
