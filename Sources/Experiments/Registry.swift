@@ -18,6 +18,7 @@ public enum Registry {
         AnyExperiment(AdversarialRobustness()),
         AnyExperiment(PrivilegedBasis()),
         AnyExperiment(ComputationInSuperposition()),
+        AnyExperiment(NonlinearCompression()),
     ]
 
     public static let smoke: [AnyExperiment] = {
@@ -47,6 +48,8 @@ public enum Registry {
         var absolute = ComputationInSuperposition()
         absolute.config.recipe = TrainingRecipe(steps: 30, batch: 64, logEvery: 10); absolute.config.evalSamples = 200
         absolute.config.n = 20; absolute.config.m = 8; absolute.config.denseRestarts = 2
+        var nonlinear = NonlinearCompression()
+        nonlinear.config.grid = 50
         return [
             AnyExperiment(Intro(config: intro)),
             AnyExperiment(BasicResults(id: "basic20", config: b20)),
@@ -58,6 +61,7 @@ public enum Registry {
             AnyExperiment(adversarial),
             AnyExperiment(privileged),
             AnyExperiment(absolute),
+            AnyExperiment(nonlinear),
         ]
     }()
 }
