@@ -215,8 +215,20 @@ func lossAndOutputGradient(_ buf: StepBuffers, importance: UnsafePointer<Float>,
 /// dH = W dZ (zero where a ReLU hidden unit is off), ∇W = H dZᵀ + dH Xᵀ, ∇b = Σ dZ (dZ is in `buf.z`).
 @inline(__always)
 func backwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, n: Int, m: Int,
-                  gradW: UnsafeMutablePointer<Float>, gradB: UnsafeMutablePointer<Float>, hiddenReLU: Bool = false) {
+                  gradW: UnsafeMutablePointer<Float>, gradB: UnsafeMutablePointer<Float>, hiddenReLU: Bool = false,
+                  l1Gradient: Float = 0) {
     combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: W, rStride: n, cStride: 1, bias: nil)
+    if l1Gradient != 0 {
+        // d/dh of λ|h|: λ·sign(h) (0 at h = 0), before the ReLU mask.
+        let g = SIMD8<Float>(repeating: l1Gradient)
+        for k in 0..<m {
+            let h = buf.h.row(k), d = buf.dh.row(k)
+            for j in 0..<buf.h.vectors {
+                let s = SIMD8<Float>.zero.replacing(with: 1, where: h[j] .> 0).replacing(with: -1, where: h[j] .< 0)
+                d[j] = d[j].addingProduct(s, g)
+            }
+        }
+    }
     if hiddenReLU {
         for k in 0..<m {
             let h = buf.h.row(k), d = buf.dh.row(k)

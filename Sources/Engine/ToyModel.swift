@@ -34,21 +34,25 @@ public struct ToyModelSpec: Codable, Sendable, Hashable {
     public var bias: Bool
     /// The hidden layer: linear (h = Wx, the paper's main models) or ReLU (h = ReLU(Wx), §8's privileged basis).
     public var hidden: HiddenActivation
+    /// λ of an L1 penalty λ‖h‖₁ on the hidden activations (paper §10), added per sample to the importance-weighted
+    /// squared error before the mean over batch and features. 0: none.
+    public var l1: Float
 
     public init(n: Int, m: Int, activation: OutputActivation, importance: [Float], density: [Float], seed: UInt64,
-                bias: Bool = true, hidden: HiddenActivation = .linear) {
+                bias: Bool = true, hidden: HiddenActivation = .linear, l1: Float = 0) {
         self.n = n; self.m = m; self.activation = activation
         self.importance = importance; self.density = density; self.seed = seed; self.bias = bias; self.hidden = hidden
+        self.l1 = l1
     }
 
     /// A spec whose features all share one density.
     public init(n: Int, m: Int, activation: OutputActivation, importance: [Float], density: Float, seed: UInt64,
-                bias: Bool = true, hidden: HiddenActivation = .linear) {
+                bias: Bool = true, hidden: HiddenActivation = .linear, l1: Float = 0) {
         self.init(n: n, m: m, activation: activation, importance: importance,
-                  density: Array(repeating: density, count: n), seed: seed, bias: bias, hidden: hidden)
+                  density: Array(repeating: density, count: n), seed: seed, bias: bias, hidden: hidden, l1: l1)
     }
 
-    enum CodingKeys: String, CodingKey { case n, m, activation, importance, density, seed, bias, hidden }
+    enum CodingKeys: String, CodingKey { case n, m, activation, importance, density, seed, bias, hidden, l1 }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -57,6 +61,7 @@ public struct ToyModelSpec: Codable, Sendable, Hashable {
         importance = try c.decode([Float].self, forKey: .importance); density = try c.decode([Float].self, forKey: .density)
         seed = try c.decode(UInt64.self, forKey: .seed); bias = try c.decode(Bool.self, forKey: .bias)
         hidden = try c.decodeIfPresent(HiddenActivation.self, forKey: .hidden) ?? .linear
+        l1 = try c.decodeIfPresent(Float.self, forKey: .l1) ?? 0
     }
 
     /// Checks the spec and names the first bad value.
@@ -72,6 +77,7 @@ public struct ToyModelSpec: Codable, Sendable, Hashable {
         for d in density where !(d >= 0 && d <= 1) {
             throw EngineError.invalidConfig("feature density must be in [0, 1], got \(d)")
         }
+        guard l1 >= 0 && l1.isFinite else { throw EngineError.invalidConfig("the L1 coefficient must be finite and non-negative, got \(l1)") }
         for i in importance where !(i >= 0 && i.isFinite) {
             throw EngineError.invalidConfig("importance must be finite and non-negative, got \(i)")
         }

@@ -98,7 +98,8 @@ public enum Trainer {
                     sampleSparseBatch(buf.x, thresholds: thrBuf.baseAddress!, rng: &dataRng)
                     forwardPass(buf, W: W, bias: bias, n: n, m: m, hiddenReLU: hiddenReLU)
                     let loss = lossAndOutputGradient(buf, importance: imp, n: n, relu: relu, gradScale: gradScale) / Float(B)
-                    backwardPass(buf, W: W, n: n, m: m, gradW: gW, gradB: gb, hiddenReLU: hiddenReLU)
+                    backwardPass(buf, W: W, n: n, m: m, gradW: gW, gradB: gb, hiddenReLU: hiddenReLU,
+                                 l1Gradient: spec.l1 * gradScale / 2)
                     if step == 1 || step % recipe.logEvery == 0 || step == recipe.steps {
                         guard loss.isFinite else {
                             throw EngineError.diverged(instance: instance, step: step, what: "loss is \(loss)")

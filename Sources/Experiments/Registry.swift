@@ -18,6 +18,7 @@ public enum Registry {
         AnyExperiment(AdversarialRobustness()),
         AnyExperiment(PrivilegedBasis()),
         AnyExperiment(ComputationInSuperposition()),
+        AnyExperiment(L1Regularisation()),
         AnyExperiment(NonlinearCompression()),
     ]
 
@@ -48,6 +49,8 @@ public enum Registry {
         var absolute = ComputationInSuperposition()
         absolute.config.recipe = TrainingRecipe(steps: 30, batch: 64, logEvery: 10); absolute.config.evalSamples = 200
         absolute.config.n = 20; absolute.config.m = 8; absolute.config.denseRestarts = 2
+        var l1 = L1Regularisation()
+        l1.config.recipe = quick; l1.config.restarts = 2; l1.config.evalSamples = 512; l1.config.lambdas = [0, 0.01, 1]
         var nonlinear = NonlinearCompression()
         nonlinear.config.grid = 50
         return [
@@ -61,6 +64,7 @@ public enum Registry {
             AnyExperiment(adversarial),
             AnyExperiment(privileged),
             AnyExperiment(absolute),
+            AnyExperiment(l1),
             AnyExperiment(nonlinear),
         ]
     }()

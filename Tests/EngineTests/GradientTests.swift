@@ -11,7 +11,7 @@ private func reference(_ m: ToyModel, importance: [Float], x: [Float]) -> (loss:
 }
 
 private func reference(n: Int, k: Int, relu: Bool, W: [Double], b: [Double], importance: [Float], x: [Float],
-                       hiddenReLU: Bool = false) -> (loss: Double, gW: [Double], gb: [Double]) {
+                       hiddenReLU: Bool = false, l1: Double = 0) -> (loss: Double, gW: [Double], gb: [Double]) {
     let B = x.count / n
     func w(_ r: Int, _ i: Int) -> Double { W[r * n + i] }
     var loss = 0.0
@@ -20,6 +20,13 @@ private func reference(n: Int, k: Int, relu: Bool, W: [Double], b: [Double], imp
         let xs = (0..<n).map { Double(x[s * n + $0]) }
         let pre = (0..<k).map { r in (0..<n).reduce(0.0) { $0 + w(r, $1) * xs[$1] } }
         let h = pre.map { hiddenReLU ? max($0, 0) : $0 }
+        // λ Σ_r |h_r| / (B n), the L1 penalty, and its gradient through h.
+        for r in 0..<k where h[r] != 0 {
+            loss += l1 * abs(h[r]) / Double(B * n)
+            if hiddenReLU && pre[r] <= 0 { continue }
+            let g = l1 * (h[r] > 0 ? 1 : -1) / Double(B * n)
+            for j in 0..<n { gW[r * n + j] += g * xs[j] }
+        }
         for i in 0..<n {
             let z = b[i] + (0..<k).reduce(0.0) { $0 + w($1, i) * h[$1] }
             let active = !relu || z > 0
@@ -40,7 +47,7 @@ private func reference(n: Int, k: Int, relu: Bool, W: [Double], b: [Double], imp
     return (loss, gW, gb)
 }
 
-private func engineGradients(_ m: ToyModel, importance: [Float], x: [Float]) -> (gW: [Float], gb: [Float]) {
+private func engineGradients(_ m: ToyModel, importance: [Float], x: [Float], l1: Float = 0) -> (gW: [Float], gb: [Float]) {
     let B = x.count / m.n
     let buf = StepBuffers(n: m.n, m: m.m, batch: B)
     for s in 0..<B { for i in 0..<m.n { buf.x.row(i)[s / 8][s % 8] = x[s * m.n + i] } }
@@ -50,7 +57,8 @@ private func engineGradients(_ m: ToyModel, importance: [Float], x: [Float]) -> 
         forwardPass(buf, W: W.baseAddress!, bias: b.baseAddress!, n: m.n, m: m.m, hiddenReLU: hr)
         _ = lossAndOutputGradient(buf, importance: imp.baseAddress!, n: m.n, relu: m.activation == .relu, gradScale: 2 / Float(B * m.n))
         gW.withUnsafeMutableBufferPointer { g in gb.withUnsafeMutableBufferPointer { gbb in
-            backwardPass(buf, W: W.baseAddress!, n: m.n, m: m.m, gradW: g.baseAddress!, gradB: gbb.baseAddress!, hiddenReLU: hr)
+            backwardPass(buf, W: W.baseAddress!, n: m.n, m: m.m, gradW: g.baseAddress!, gradB: gbb.baseAddress!, hiddenReLU: hr,
+                         l1Gradient: l1 / Float(B * m.n))
         } }
     } } }
     return (gW, gb)
@@ -94,4 +102,20 @@ func engineGradientsMatchThePlainReference(_ acts: (OutputActivation, HiddenActi
         p[i] += h; q[i] -= h
         #expect(abs((loss(W, p) - loss(W, q)) / (2 * h) - ref.gb[i]) <= 1e-6, "b[\(i)]")
     }
+}
+
+@Test(arguments: [HiddenActivation.linear, .relu])
+func theL1PenaltyGradientMatchesThePlainReference(_ hidden: HiddenActivation) {
+    var rng = Xoshiro(seed: 31)
+    var model = ToyModel.xavierNormal(n: 8, m: 3, activation: .relu, hidden: hidden, rng: &rng)
+    model.b = (0..<8).map { _ in Float(rng.normal() * 0.1) }
+    let imp = (0..<8).map { Float(pow(0.9, Double($0))) }
+    let x = sparseBatch(batch: 32, density: Array(repeating: 0.5, count: 8), seed: 6)
+    let ref = reference(n: 8, k: 3, relu: true, W: model.W.map(Double.init), b: model.b.map(Double.init), importance: imp, x: x,
+                        hiddenReLU: hidden == .relu, l1: 0.3)
+    let plain = reference(model, importance: imp, x: x)
+    let eng = engineGradients(model, importance: imp, x: x, l1: 0.3)
+    let scale = max(ref.gW.map(abs).max()!, 1e-6)
+    #expect(zip(ref.gW, plain.gW).contains { abs($0 - $1) > 1e-3 * scale }, "the penalty must change the gradient")
+    for j in ref.gW.indices { #expect(abs(Double(eng.gW[j]) - ref.gW[j]) <= 1e-4 * scale, "gW[\(j)]") }
 }
