@@ -61,3 +61,17 @@ public enum Evaluation {
         return best
     }
 }
+
+extension Evaluation {
+    /// Every trained model's loss on its own importance and density: `samples` inputs drawn with `seed(i)` for
+    /// model i (restarts that share a seed share their evaluation batch), on `threads` threads.
+    public static func losses(_ trained: [TrainedModel], samples: Int, threads: Int, seed: (Int) -> UInt64) -> [LossEstimate] {
+        let seeds = trained.indices.map(seed)
+        let out = Slots<LossEstimate>(count: trained.count)
+        parallelFor(trained.count, threads: threads) { i in
+            out[i] = loss(trained[i].model, importance: trained[i].spec.importance, density: trained[i].spec.density,
+                          samples: samples, seed: seeds[i])
+        }
+        return out.values.map { $0! }
+    }
+}

@@ -1,7 +1,7 @@
 // The paper's synthetic data: x_i = 0 with probability S_i, else U[0,1] (U[−1,1] for §9's signed features),
-// independently per feature and sample, fresh for every batch. Batches are feature-major (row i holds feature i for every sample), eight samples per
-// SIMD vector. Each sample-feature entry takes one 64-bit draw: its top 24 bits decide presence (present iff
-// below round(density · 2²⁴)), the next 24 bits give the value k · 2⁻²⁴.
+// independently per feature and sample, fresh for every batch. Batches are feature-major (row i holds feature i
+// for every sample), eight samples per SIMD vector. Each sample-feature entry takes one 64-bit draw: its top 24
+// bits decide presence (present iff below round(density · 2²⁴)), the next 24 bits give the value k · 2⁻²⁴.
 
 /// A batch buffer: n rows of `batch` samples, rows `stride` vectors apart (padded against cache aliasing).
 public struct FeatureMajorBatch {

@@ -76,20 +76,16 @@ public struct BasicResults: Experiment {
             }
         }
         let trained = try Trainer.train(specs, recipe: c.recipe, threads: ctx.threads)
-        let losses = Slots<LossEstimate>(count: trained.count)
-        parallelFor(trained.count, threads: ctx.threads) { i in
-            let s = trained[i].spec
-            let k = (i / c.restarts) % c.densities.count
-            losses[i] = Evaluation.loss(trained[i].model, importance: s.importance, density: s.density,
-                                        samples: c.evalSamples, seed: deriveSeed(c.seed, 9, UInt64(k)))
+        let losses = Evaluation.losses(trained, samples: c.evalSamples, threads: ctx.threads) { i in
+            deriveSeed(c.seed, 9, UInt64((i / c.restarts) % c.densities.count))
         }
         func best(_ a: Int) -> [BasicRun] {
             c.densities.indices.map { k in
                 let base = (a * c.densities.count + k) * c.restarts
-                let group = (base..<(base + c.restarts)).map { losses[$0]! }
+                let group = Array(losses[base..<(base + c.restarts)])
                 let b = base + Evaluation.best(group)
                 return BasicRun(density: c.densities[k], activation: trained[b].spec.activation, model: trained[b].model,
-                                loss: losses[b]!, restartLosses: group.map(\.mean))
+                                loss: losses[b], restartLosses: group.map(\.mean))
             }
         }
         return BasicResultsData(linear: best(0), relu: best(1))

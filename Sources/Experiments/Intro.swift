@@ -89,13 +89,8 @@ public struct Intro: Experiment {
         // Restarts of a panel share one evaluation batch; the sweep's instances each get their own.
         let evalSeeds = c.panelDensities.indices.flatMap { p in Array(repeating: deriveSeed(c.seed, 2, UInt64(p)), count: c.restarts) }
             + c.sweepDensities.indices.map { deriveSeed(c.seed, 3, UInt64($0)) }
-        let losses = Slots<LossEstimate>(count: trained.count)
-        parallelFor(trained.count, threads: ctx.threads) { i in
-            let t = trained[i]
-            losses[i] = Evaluation.loss(t.model, importance: t.spec.importance, density: t.spec.density,
-                                        samples: c.evalSamples, seed: evalSeeds[i])
-        }
-        let runs = trained.indices.map { IntroRun(density: trained[$0].spec.density[0], trained: trained[$0], loss: losses[$0]!) }
+        let losses = Evaluation.losses(trained, samples: c.evalSamples, threads: ctx.threads) { evalSeeds[$0] }
+        let runs = trained.indices.map { IntroRun(density: trained[$0].spec.density[0], trained: trained[$0], loss: losses[$0]) }
         let panels = c.panelDensities.indices.map { p -> IntroPanel in
             let group = Array(runs[(p * c.restarts)..<((p + 1) * c.restarts)])
             let best = Evaluation.best(group.map(\.loss))

@@ -61,11 +61,7 @@ public struct L1Regularisation: Experiment {
             }
         }
         let trained = try Trainer.train(specs, recipe: c.recipe, threads: ctx.threads)
-        let losses = Slots<LossEstimate>(count: trained.count)
-        parallelFor(trained.count, threads: ctx.threads) { i in
-            losses[i] = Evaluation.loss(trained[i].model, importance: imp, density: trained[i].spec.density,
-                                        samples: c.evalSamples, seed: deriveSeed(c.seed, 99))
-        }
+        let losses = Evaluation.losses(trained, samples: c.evalSamples, threads: ctx.threads) { _ in deriveSeed(c.seed, 99) }
         // The best restart by the objective it was trained on: reconstruction plus λ E‖h‖₁ (per sample).
         let x = sparseBatch(batch: 4096, density: Array(repeating: c.density, count: c.n), seed: deriveSeed(c.seed, 98))
         func meanL1(_ m: ToyModel) -> Double {
@@ -81,12 +77,12 @@ public struct L1Regularisation: Experiment {
         }
         let points = c.lambdas.indices.map { k -> L1Point in
             let range = (k * c.restarts)..<((k + 1) * c.restarts)
-            let objective = range.map { losses[$0]!.mean + Double(c.lambdas[k]) * meanL1(trained[$0].model) }
+            let objective = range.map { losses[$0].mean + Double(c.lambdas[k]) * meanL1(trained[$0].model) }
             let best = range.lowerBound + objective.indices.min { objective[$0] < objective[$1] }!
             let m = trained[best].model
             let norms = m.featureNorms, sup = m.superposition
             let rep = (0..<m.n).filter { norms[$0] > 0.5 }
-            return L1Point(lambda: c.lambdas[k], model: m, loss: losses[best]!,
+            return L1Point(lambda: c.lambdas[k], model: m, loss: losses[best],
                            superposition: rep.isEmpty ? 0 : rep.map { sup[$0] }.reduce(0, +) / Double(rep.count),
                            represented: rep.count, polysemantic: NeuronSignature.of(m).polysemantic)
         }

@@ -112,21 +112,17 @@ public struct PhaseChange: Experiment {
             }
         }
         let trained = try Trainer.train(specs, recipe: c.recipe, threads: ctx.threads)
-        let losses = Slots<LossEstimate>(count: trained.count)
-        parallelFor(trained.count, threads: ctx.threads) { i in
-            let cell = i / c.restarts
-            let s = trained[i].spec
-            losses[i] = Evaluation.loss(trained[i].model, importance: s.importance, density: s.density,
-                                        samples: c.evalSamples, seed: deriveSeed(c.seed, 1_000_000, UInt64(cell)))
+        let losses = Evaluation.losses(trained, samples: c.evalSamples, threads: ctx.threads) { i in
+            deriveSeed(c.seed, 1_000_000, UInt64(i / c.restarts))
         }
         var cells: [PhaseCell] = []
         for (a, d) in c.densities.enumerated() {
             for (b, r) in c.importances.enumerated() {
                 let base = (a * c.importances.count + b) * c.restarts
-                let group = (base..<(base + c.restarts)).map { losses[$0]! }
+                let group = Array(losses[base..<(base + c.restarts)])
                 let best = base + Evaluation.best(group)
                 let model = trained[best].model
-                cells.append(PhaseCell(density: d, importance: r, model: model, loss: losses[best]!.mean,
+                cells.append(PhaseCell(density: d, importance: r, model: model, loss: losses[best].mean,
                                        extraNorm: model.featureNorms[c.n - 1], extraSuperposition: model.superposition[c.n - 1],
                                        phase: ExtraFeature.classify(model)))
             }

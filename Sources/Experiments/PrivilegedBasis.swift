@@ -91,15 +91,12 @@ public struct PrivilegedBasis: Experiment {
             }
         }
         let trained = try Trainer.train(specs, recipe: c.recipe, threads: ctx.threads)
-        let losses = Slots<LossEstimate>(count: trained.count)
-        parallelFor(trained.count, threads: ctx.threads) { i in
-            let s = trained[i].spec
-            losses[i] = Evaluation.loss(trained[i].model, importance: s.importance, density: s.density,
-                                        samples: c.evalSamples, seed: deriveSeed(c.seed, 99, UInt64(i / c.restarts)))
+        let losses = Evaluation.losses(trained, samples: c.evalSamples, threads: ctx.threads) { i in
+            deriveSeed(c.seed, 99, UInt64(i / c.restarts))
         }
         func group(_ g: Int) -> (models: [ToyModel], losses: [Double]) {
             let range = (g * c.restarts)..<((g + 1) * c.restarts)
-            return (range.map { trained[$0].model }, range.map { losses[$0]!.mean })
+            return (range.map { trained[$0].model }, range.map { losses[$0].mean })
         }
         let runs = c.densities.indices.map { g -> PrivilegedRun in
             let (models, ls) = group(g)
