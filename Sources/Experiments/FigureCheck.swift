@@ -87,7 +87,7 @@ extension Pipeline {
         let committed = ((try? FileManager.default.contentsOfDirectory(atPath: paths.figures.path)) ?? [])
             .filter { $0.hasSuffix(".png") }.map { String($0.dropLast(4)) }
         for name in committed.sorted() where !fresh.contains(name) {
-            try? Files.write(try Data(contentsOf: paths.figures.appendingPathComponent("\(name).png")),
+            _ = try? Files.write(try Data(contentsOf: paths.figures.appendingPathComponent("\(name).png")),
                              to: out.appendingPathComponent("\(name)-expected.png"))
             results.append(FigureComparison(name: name, status: .missing, difference: nil))
         }

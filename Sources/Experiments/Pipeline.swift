@@ -84,7 +84,9 @@ public struct Pipeline: Sendable {
 
     /// Runs the experiments (all when `names` is empty), renders their figures and, for a full build,
     /// writes the report.
-    public func build(names: [String] = [], force: Bool = false, threads: Int, writeReport: Bool = true) throws -> BuildSummary {
+    /// `provenance`, when given, makes a section appended to the site (never to the committed report).
+    public func build(names: [String] = [], force: Bool = false, threads: Int, writeReport: Bool = true,
+                      provenance: ((BuildSummary) -> String)? = nil) throws -> BuildSummary {
         let start = Date()
         let chosen = try select(names)
         try validate(chosen)
@@ -96,10 +98,11 @@ public struct Pipeline: Sendable {
             if try Files.write(f.svg, to: paths.figures.appendingPathComponent("\(f.name).svg")) { production.summary.figuresWritten += 1 }
             if try Files.write(f.png, to: paths.figures.appendingPathComponent("\(f.name).png")) { production.summary.figuresWritten += 1 }
         }
-        if writeReport && names.isEmpty {
-            try writeReportFiles(claims: production.claims, figures: production.figures.map { FigureRef(name: $0.name, caption: $0.caption) })
-        }
         production.summary.seconds = Date().timeIntervalSince(start)
+        if writeReport && names.isEmpty {
+            try writeReportFiles(claims: production.claims, figures: production.figures.map { FigureRef(name: $0.name, caption: $0.caption) },
+                                 provenance: provenance?(production.summary) ?? "")
+        }
         appendRunLog(production.summary, threads: threads, force: force)
         return production.summary
     }

@@ -105,8 +105,7 @@ public struct PrivilegedBasis: Experiment {
                                  topSignatures: order.prefix(5).map { NeuronSignature.of(models[$0]) })
         }
         let (lin, linLosses) = group(c.densities.count)
-        return PrivilegedResults(runs: runs, linearHidden: lin[Evaluation.best(linLosses.map {
-            LossEstimate(mean: $0, standardError: 0, samples: 1) })])
+        return PrivilegedResults(runs: runs, linearHidden: lin[linLosses.indices.min { linLosses[$0] < linLosses[$1] }!])
     }
 
     // MARK: Figures

@@ -1,7 +1,6 @@
-// `paper publish`: the full build, then the site again with the run's provenance (commit, versions, each
+// `paper publish`: the full build, with the run's provenance (commit, versions, each
 // experiment's config hash and seed, wall time) appended. site/ is never committed, so it may hold what changes
 // from run to run; report.md and claims.json never do.
-
 
 import Foundation
 import Plot
@@ -10,14 +9,7 @@ import Report
 extension Pipeline {
     /// Builds everything and writes site/ with a provenance section; returns the build summary.
     public func publish(threads: Int, force: Bool = false) throws -> BuildSummary {
-        var summary = try build(force: force, threads: threads)
-        let lock = try FileLock(paths.cache.appendingPathComponent("lock"), wait: true, log: log)
-        defer { lock.release() }
-        let production = try produce(experiments, force: false, threads: threads)
-        summary.claims = production.claims
-        try writeReportFiles(claims: production.claims, figures: production.figures.map { FigureRef(name: $0.name, caption: $0.caption) },
-                             provenance: provenanceHTML(summary))
-        return summary
+        try build(force: force, threads: threads, provenance: provenanceHTML)
     }
 
     func provenanceHTML(_ s: BuildSummary) -> String {
