@@ -96,9 +96,9 @@ extension Trainer {
             thresholds.withUnsafeBufferPointer { sampleSparseBatch(buf.x, thresholds: $0.baseAddress!, rng: &data, signed: true) }
             W1.withUnsafeMutableBufferPointer { w1 in W2.withUnsafeMutableBufferPointer { w2 in b.withUnsafeMutableBufferPointer { bb in
                 // h = ReLU(W₁x); z = W₂h + b.
-                combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: w1.baseAddress!, rStride: n, cStride: 1, bias: nil)
+                combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: w1.baseAddress!, rStride: n, cStride: 1, bias: nil, scratch: buf.scratch)
                 for k in 0..<m { let r = buf.h.row(k); for j in 0..<buf.h.vectors { r[j] = r[j].replacing(with: 0, where: r[j] .< 0) } }
-                combineRows(into: buf.z, outRows: n, from: buf.h, inner: m, coef: w2.baseAddress!, rStride: m, cStride: 1, bias: bb.baseAddress!)
+                combineRows(into: buf.z, outRows: n, from: buf.h, inner: m, coef: w2.baseAddress!, rStride: m, cStride: 1, bias: bb.baseAddress!, scratch: buf.scratch)
                 // Target |x|: the output error and dL/dz.
                 var total = SIMD8<Float>.zero
                 for i in 0..<n {
@@ -114,7 +114,7 @@ extension Trainer {
                 }
                 loss = laneSum(total) / Float(B)
                 // dh = W₂ᵀ dz, masked by h > 0; ∇W₂ = dz hᵀ; ∇W₁ = dh xᵀ; ∇b = Σ dz.
-                combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: w2.baseAddress!, rStride: 1, cStride: m, bias: nil)
+                combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: w2.baseAddress!, rStride: 1, cStride: m, bias: nil, scratch: buf.scratch)
                 for k in 0..<m {
                     let h = buf.h.row(k), d = buf.dh.row(k)
                     for j in 0..<buf.h.vectors { d[j] = d[j].replacing(with: 0, where: h[j] .<= 0) }

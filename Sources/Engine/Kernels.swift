@@ -10,162 +10,242 @@ func laneSum(_ v: SIMD8<Float>) -> Float {
     ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]))
 }
 
-/// out[r] = bias[r] (or 0) + Σ_c coef[r·rStride + c·cStride] · rows[c], for r in 0..<outRows.
-/// Four output rows and four sample vectors at a time (16 accumulators in registers), summing over c in order,
-/// so every output is the same chain of fused multiply-adds whatever the blocking.
-@inline(__always)
-func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMajorBatch, inner: Int,
-                 coef: UnsafePointer<Float>, rStride: Int, cStride: Int, bias: UnsafePointer<Float>?) {
-    let nv = rows.vectors
-    var r = 0
-    while r + 4 <= outRows {
-        let c0 = coef + r * rStride, c1 = c0 + rStride, c2 = c1 + rStride, c3 = c2 + rStride
-        let b0 = SIMD8<Float>(repeating: bias?[r] ?? 0), b1 = SIMD8<Float>(repeating: bias?[r + 1] ?? 0)
-        let b2 = SIMD8<Float>(repeating: bias?[r + 2] ?? 0), b3 = SIMD8<Float>(repeating: bias?[r + 3] ?? 0)
-        let o0 = out.row(r), o1 = out.row(r + 1), o2 = out.row(r + 2), o3 = out.row(r + 3)
-        var j = 0
-        while j + 4 <= nv {
-            var a0 = b0, a1 = b0, a2 = b0, a3 = b0
-            var d0 = b1, d1 = b1, d2 = b1, d3 = b1
-            var e0 = b2, e1 = b2, e2 = b2, e3 = b2
-            var f0 = b3, f1 = b3, f2 = b3, f3 = b3
-            for c in 0..<inner {
-                let x = rows.row(c) + j
-                let x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3]
-                let w0 = c0[c * cStride], w1 = c1[c * cStride], w2 = c2[c * cStride], w3 = c3[c * cStride]
-                a0 = a0.addingProduct(x0, w0); a1 = a1.addingProduct(x1, w0); a2 = a2.addingProduct(x2, w0); a3 = a3.addingProduct(x3, w0)
-                d0 = d0.addingProduct(x0, w1); d1 = d1.addingProduct(x1, w1); d2 = d2.addingProduct(x2, w1); d3 = d3.addingProduct(x3, w1)
-                e0 = e0.addingProduct(x0, w2); e1 = e1.addingProduct(x1, w2); e2 = e2.addingProduct(x2, w2); e3 = e3.addingProduct(x3, w2)
-                f0 = f0.addingProduct(x0, w3); f1 = f1.addingProduct(x1, w3); f2 = f2.addingProduct(x2, w3); f3 = f3.addingProduct(x3, w3)
-            }
-            o0[j] = a0; o0[j + 1] = a1; o0[j + 2] = a2; o0[j + 3] = a3
-            o1[j] = d0; o1[j + 1] = d1; o1[j + 2] = d2; o1[j + 3] = d3
-            o2[j] = e0; o2[j + 1] = e1; o2[j + 2] = e2; o2[j + 3] = e3
-            o3[j] = f0; o3[j + 1] = f1; o3[j + 2] = f2; o3[j + 3] = f3
-            j += 4
-        }
-        while j < nv {
-            var a = b0, d = b1, e = b2, f = b3
-            for c in 0..<inner {
-                let x = rows.row(c)[j]
-                a = a.addingProduct(x, c0[c * cStride]); d = d.addingProduct(x, c1[c * cStride])
-                e = e.addingProduct(x, c2[c * cStride]); f = f.addingProduct(x, c3[c * cStride])
-            }
-            o0[j] = a; o1[j] = d; o2[j] = e; o3[j] = f
-            j += 1
-        }
-        r += 4
+/// Reusable work space of the kernels, grown on demand and never shrunk, so that a training step allocates nothing.
+/// One per instance (it lives in StepBuffers); a kernel call uses it only while it runs.
+final class KernelScratch {
+    private var floatBuf = UnsafeMutablePointer<Float>.allocate(capacity: 1), floatCount = 1
+    private var vectorBuf = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 1), vectorCount = 1
+    private var zeroBuf = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 1), zeroCount = 1
+    private var indexBuf = UnsafeMutablePointer<Int32>.allocate(capacity: 1), indexCount = 1
+    init() { zeroBuf.initialize(to: .zero) }
+    deinit { floatBuf.deallocate(); vectorBuf.deallocate(); zeroBuf.deallocate(); indexBuf.deallocate() }
+
+    func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
+        if n > floatCount { floatBuf.deallocate(); floatBuf = .allocate(capacity: n); floatCount = n }
+        return floatBuf
     }
-    if r + 2 <= outRows {
-        let c0 = coef + r * rStride, c1 = c0 + rStride
-        let b0 = SIMD8<Float>(repeating: bias?[r] ?? 0), b1 = SIMD8<Float>(repeating: bias?[r + 1] ?? 0)
-        let o0 = out.row(r), o1 = out.row(r + 1)
-        var j = 0
-        while j + 4 <= nv {
-            var a0 = b0, a1 = b0, a2 = b0, a3 = b0
-            var d0 = b1, d1 = b1, d2 = b1, d3 = b1
-            for c in 0..<inner {
-                let x = rows.row(c) + j
-                let x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3]
-                let w0 = c0[c * cStride], w1 = c1[c * cStride]
-                a0 = a0.addingProduct(x0, w0); a1 = a1.addingProduct(x1, w0); a2 = a2.addingProduct(x2, w0); a3 = a3.addingProduct(x3, w0)
-                d0 = d0.addingProduct(x0, w1); d1 = d1.addingProduct(x1, w1); d2 = d2.addingProduct(x2, w1); d3 = d3.addingProduct(x3, w1)
-            }
-            o0[j] = a0; o0[j + 1] = a1; o0[j + 2] = a2; o0[j + 3] = a3
-            o1[j] = d0; o1[j + 1] = d1; o1[j + 2] = d2; o1[j + 3] = d3
-            j += 4
-        }
-        while j < nv {
-            var a = b0, d = b1
-            for c in 0..<inner {
-                let x = rows.row(c)[j]
-                a = a.addingProduct(x, c0[c * cStride]); d = d.addingProduct(x, c1[c * cStride])
-            }
-            o0[j] = a; o1[j] = d
-            j += 1
-        }
-        r += 2
+    func vectors(_ n: Int) -> UnsafeMutablePointer<SIMD8<Float>> {
+        if n > vectorCount { vectorBuf.deallocate(); vectorBuf = .allocate(capacity: n); vectorCount = n }
+        return vectorBuf
     }
-    while r < outRows {
-        let c0 = coef + r * rStride
-        let b0 = SIMD8<Float>(repeating: bias?[r] ?? 0)
-        let o0 = out.row(r)
-        var j = 0
-        while j + 4 <= nv {
-            var a0 = b0, a1 = b0, a2 = b0, a3 = b0
-            for c in 0..<inner {
-                let x = rows.row(c) + j
-                let w0 = c0[c * cStride]
-                a0 = a0.addingProduct(x[0], w0); a1 = a1.addingProduct(x[1], w0)
-                a2 = a2.addingProduct(x[2], w0); a3 = a3.addingProduct(x[3], w0)
-            }
-            o0[j] = a0; o0[j + 1] = a1; o0[j + 2] = a2; o0[j + 3] = a3
-            j += 4
+    /// n vectors of zeros (never written by the kernels).
+    func zeros(_ n: Int) -> UnsafeMutablePointer<SIMD8<Float>> {
+        if n > zeroCount {
+            zeroBuf.deallocate(); zeroBuf = .allocate(capacity: n); zeroBuf.initialize(repeating: .zero, count: n); zeroCount = n
         }
-        while j < nv {
-            var a = b0
-            for c in 0..<inner { a = a.addingProduct(rows.row(c)[j], c0[c * cStride]) }
-            o0[j] = a
-            j += 1
-        }
-        r += 1
+        return zeroBuf
+    }
+    func indices(_ n: Int) -> UnsafeMutablePointer<Int32> {
+        if n > indexCount { indexBuf.deallocate(); indexBuf = .allocate(capacity: n); indexCount = n }
+        return indexBuf
     }
 }
 
-/// g[r·n + c] = Σ_samples (a[r]·b[c] + a2[r]·b2[c]), with lane sums in a fixed order. Blocks of 2 rows × 4
-/// columns share their loads; each output is the same chain of fused multiply-adds over j whatever the blocking.
+/// Writes into `list` the indices c in 0..<count whose vectors j..<j+width of `rows` are not all exactly zero,
+/// and returns how many there are. Terms with an exactly zero factor add nothing to a fused multiply-add chain
+/// (x + 0·w = x, and the chains here never hold −0), so skipping them leaves every result bit-identical.
+@inline(__always)
+func nonzeroRows(_ rows: FeatureMajorBatch, count: Int, vectors j: Int, width: Int,
+                 into list: UnsafeMutablePointer<Int32>) -> Int {
+    var k = 0
+    for c in 0..<count {
+        let x = rows.row(c) + j
+        var nz = x[0] .!= 0
+        for t in 1..<max(1, width) { nz = nz .| (x[t] .!= 0) }
+        if any(nz) { list[k] = Int32(c); k += 1 }
+    }
+    return k
+}
+
+/// out[r] = bias[r] (or 0) + Σ_c coef[r·rStride + c·cStride] · rows[c], for r in 0..<outRows.
+/// Blocks of two sample vectors; within a block, four output rows at a time (eight accumulators: with the two
+/// inputs and a broadcast coefficient they fit the 16 vector registers of AVX2), summing over c in order and
+/// skipping the c whose inputs are exactly zero in the block (sparse inputs, inactive ReLU outputs), so every
+/// output is the same chain of fused multiply-adds whatever the blocking or sparsity.
+@inline(__always)
+func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMajorBatch, inner: Int,
+                 coef: UnsafePointer<Float>, rStride: Int, cStride: Int, bias: UnsafePointer<Float>?,
+                 scratch: KernelScratch) {
+    let nv = rows.vectors
+    let quads = outRows / 4
+    // Coefficients of four output rows side by side: packed[(q·inner + c)·4 + k] = coef of row 4q + k, input c.
+    let packed = scratch.floats(max(1, quads * inner * 4))
+    let list = scratch.indices(max(1, inner))
+    for q in 0..<quads {
+        for c in 0..<inner {
+            for k in 0..<4 { packed[(q * inner + c) * 4 + k] = coef[(4 * q + k) * rStride + c * cStride] }
+        }
+    }
+    var j = 0
+    while j < nv {
+        let width = min(2, nv - j)
+        let active = nonzeroRows(rows, count: inner, vectors: j, width: width, into: list)
+        for q in 0..<quads {
+            let r = 4 * q
+            let pw = packed + q * inner * 4
+            let o0 = out.row(r) + j, o1 = out.row(r + 1) + j, o2 = out.row(r + 2) + j, o3 = out.row(r + 3) + j
+            var a0 = SIMD8<Float>(repeating: bias?[r] ?? 0), d0 = SIMD8<Float>(repeating: bias?[r + 1] ?? 0)
+            var e0 = SIMD8<Float>(repeating: bias?[r + 2] ?? 0), f0 = SIMD8<Float>(repeating: bias?[r + 3] ?? 0)
+            if width == 2 {
+                var a1 = a0, d1 = d0, e1 = e0, f1 = f0
+                for t in 0..<active {
+                    let c = Int(list[t])
+                    let x = rows.row(c) + j
+                    let x0 = x[0], x1 = x[1]
+                    let w = pw + c * 4
+                    let w0 = SIMD8<Float>(repeating: w[0]), w1 = SIMD8<Float>(repeating: w[1])
+                    a0 = a0.addingProduct(x0, w0); a1 = a1.addingProduct(x1, w0)
+                    d0 = d0.addingProduct(x0, w1); d1 = d1.addingProduct(x1, w1)
+                    let w2 = SIMD8<Float>(repeating: w[2]), w3 = SIMD8<Float>(repeating: w[3])
+                    e0 = e0.addingProduct(x0, w2); e1 = e1.addingProduct(x1, w2)
+                    f0 = f0.addingProduct(x0, w3); f1 = f1.addingProduct(x1, w3)
+                }
+                o0[1] = a1; o1[1] = d1; o2[1] = e1; o3[1] = f1
+            } else {
+                for t in 0..<active {
+                    let c = Int(list[t])
+                    let x0 = rows.row(c)[j]
+                    let w = pw + c * 4
+                    a0 = a0.addingProduct(x0, SIMD8(repeating: w[0])); d0 = d0.addingProduct(x0, SIMD8(repeating: w[1]))
+                    e0 = e0.addingProduct(x0, SIMD8(repeating: w[2])); f0 = f0.addingProduct(x0, SIMD8(repeating: w[3]))
+                }
+            }
+            o0[0] = a0; o1[0] = d0; o2[0] = e0; o3[0] = f0
+        }
+        j += width
+    }
+    // The last outRows % 4 rows: eight sample vectors at a time over every c (a few rows; skipping would not pay).
+    for r in (4 * quads)..<outRows {
+        let cr = coef + r * rStride
+        let o = out.row(r)
+        let start = SIMD8<Float>(repeating: bias?[r] ?? 0)
+        var j = 0
+        while j + 8 <= nv {
+            var a0 = start, a1 = start, a2 = start, a3 = start, a4 = start, a5 = start, a6 = start, a7 = start
+            for c in 0..<inner {
+                let x = rows.row(c) + j
+                let w = SIMD8<Float>(repeating: cr[c * cStride])
+                a0 = a0.addingProduct(x[0], w); a1 = a1.addingProduct(x[1], w); a2 = a2.addingProduct(x[2], w)
+                a3 = a3.addingProduct(x[3], w); a4 = a4.addingProduct(x[4], w); a5 = a5.addingProduct(x[5], w)
+                a6 = a6.addingProduct(x[6], w); a7 = a7.addingProduct(x[7], w)
+            }
+            o[j] = a0; o[j + 1] = a1; o[j + 2] = a2; o[j + 3] = a3; o[j + 4] = a4; o[j + 5] = a5; o[j + 6] = a6; o[j + 7] = a7
+            j += 8
+        }
+        while j < nv {
+            var a = start
+            for c in 0..<inner { a = a.addingProduct(rows.row(c)[j], SIMD8(repeating: cr[c * cStride])) }
+            o[j] = a
+            j += 1
+        }
+    }
+}
+
+/// g[r·n + c] = Σ_samples (a[r]·b[c] + a2[r]·b2[c]), with lane sums in a fixed order. Columns go four at a time,
+/// over the sample vectors where any of their b or b2 entries is nonzero (the others add exact zeros and are
+/// skipped); rows go two at a time, a and a2 interleaved, so a block of 2 × 4 outputs keeps its eight
+/// accumulators and six operands in the 16 vector registers of AVX2. Each output is the same chain of fused multiply-adds over j
+/// (a·b, then a2·b2) whatever the blocking or sparsity.
 @inline(__always)
 func pairedRowDots(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: Int,
-                   _ b: FeatureMajorBatch, _ b2: FeatureMajorBatch, rowsB: Int, into g: UnsafeMutablePointer<Float>) {
+                   _ b: FeatureMajorBatch, _ b2: FeatureMajorBatch, rowsB: Int, into g: UnsafeMutablePointer<Float>,
+                   scratch: KernelScratch) {
     let nv = a.vectors
-    var r = 0
-    while r + 2 <= rowsA {
-        let h0 = a.row(r), h1 = a.row(r + 1), dh0 = a2.row(r), dh1 = a2.row(r + 1)
-        var c = 0
-        while c + 4 <= rowsB {
-            let z0 = b.row(c), z1 = b.row(c + 1), z2 = b.row(c + 2), z3 = b.row(c + 3)
-            let x0 = b2.row(c), x1 = b2.row(c + 1), x2 = b2.row(c + 2), x3 = b2.row(c + 3)
-            var s00 = SIMD8<Float>.zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00
-            for j in 0..<nv {
-                let p0 = h0[j], p1 = h1[j], q0 = dh0[j], q1 = dh1[j]
-                let u0 = z0[j], u1 = z1[j], u2 = z2[j], u3 = z3[j]
-                let v0 = x0[j], v1 = x1[j], v2 = x2[j], v3 = x3[j]
-                s00 = s00.addingProduct(p0, u0).addingProduct(q0, v0); s01 = s01.addingProduct(p0, u1).addingProduct(q0, v1)
-                s02 = s02.addingProduct(p0, u2).addingProduct(q0, v2); s03 = s03.addingProduct(p0, u3).addingProduct(q0, v3)
-                s10 = s10.addingProduct(p1, u0).addingProduct(q1, v0); s11 = s11.addingProduct(p1, u1).addingProduct(q1, v1)
-                s12 = s12.addingProduct(p1, u2).addingProduct(q1, v2); s13 = s13.addingProduct(p1, u3).addingProduct(q1, v3)
-            }
-            let g0 = g + r * rowsB + c, g1 = g0 + rowsB
-            g0[0] = laneSum(s00); g0[1] = laneSum(s01); g0[2] = laneSum(s02); g0[3] = laneSum(s03)
-            g1[0] = laneSum(s10); g1[1] = laneSum(s11); g1[2] = laneSum(s12); g1[3] = laneSum(s13)
-            c += 4
-        }
-        while c < rowsB {
-            let z0 = b.row(c), x0 = b2.row(c)
-            var s0 = SIMD8<Float>.zero, s1 = s0
-            for j in 0..<nv {
-                s0 = s0.addingProduct(h0[j], z0[j]).addingProduct(dh0[j], x0[j])
-                s1 = s1.addingProduct(h1[j], z0[j]).addingProduct(dh1[j], x0[j])
-            }
-            g[r * rowsB + c] = laneSum(s0); g[(r + 1) * rowsB + c] = laneSum(s1)
-            c += 1
-        }
-        r += 2
+    if rowsA <= 2 && rowsB <= 4 {
+        tinyRowDots(a, a2, rowsA: rowsA, b, b2, rowsB: rowsB, into: g, zero: scratch.zeros(max(1, nv)))
+        return
     }
-    if r < rowsA {
-        let ar = a.row(r), a2r = a2.row(r)
-        for c in 0..<rowsB {
-            let b0 = b.row(c), e0 = b2.row(c)
-            var s0 = SIMD8<Float>.zero
-            for j in 0..<nv { s0 = s0.addingProduct(ar[j], b0[j]).addingProduct(a2r[j], e0[j]) }
-            g[r * rowsB + c] = laneSum(s0)
+    let pairs = (rowsA + 1) / 2
+    // hd[(p·nv + j)·4 ...] = a[2p][j], a[2p+1][j], a2[2p][j], a2[2p+1][j] (zeros past the last row).
+    let hd = scratch.vectors(max(1, pairs * nv * 4))
+    let zero = scratch.zeros(max(1, nv))
+    let list = scratch.indices(max(1, nv))
+    for p in 0..<pairs {
+        let r0 = 2 * p, r1 = 2 * p + 1
+        for j in 0..<nv {
+            let o = hd + (p * nv + j) * 4
+            o[0] = a.row(r0)[j]; o[2] = a2.row(r0)[j]
+            o[1] = r1 < rowsA ? a.row(r1)[j] : .zero; o[3] = r1 < rowsA ? a2.row(r1)[j] : .zero
         }
+    }
+    var c = 0
+    while c < rowsB {
+        let width = min(4, rowsB - c)
+        // Columns past the last read a row of zeros.
+        let z0 = b.row(c), z1 = width > 1 ? b.row(c + 1) : zero, z2 = width > 2 ? b.row(c + 2) : zero
+        let z3 = width > 3 ? b.row(c + 3) : zero
+        let x0 = b2.row(c), x1 = width > 1 ? b2.row(c + 1) : zero, x2 = width > 2 ? b2.row(c + 2) : zero
+        let x3 = width > 3 ? b2.row(c + 3) : zero
+        var active = 0
+        for j in 0..<nv {
+            let nz = (z0[j] .!= 0) .| (z1[j] .!= 0) .| (z2[j] .!= 0) .| (z3[j] .!= 0)
+                .| (x0[j] .!= 0) .| (x1[j] .!= 0) .| (x2[j] .!= 0) .| (x3[j] .!= 0)
+            if any(nz) { list[active] = Int32(j); active += 1 }
+        }
+        for p in 0..<pairs {
+            let base = hd + p * nv * 4
+            var s00 = SIMD8<Float>.zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00
+            for t in 0..<active {
+                let j = Int(list[t])
+                let h = base + j * 4
+                let p0 = h[0], p1 = h[1], q0 = h[2], q1 = h[3]
+                var u = z0[j], v = x0[j]
+                s00 = s00.addingProduct(p0, u).addingProduct(q0, v); s10 = s10.addingProduct(p1, u).addingProduct(q1, v)
+                u = z1[j]; v = x1[j]
+                s01 = s01.addingProduct(p0, u).addingProduct(q0, v); s11 = s11.addingProduct(p1, u).addingProduct(q1, v)
+                u = z2[j]; v = x2[j]
+                s02 = s02.addingProduct(p0, u).addingProduct(q0, v); s12 = s12.addingProduct(p1, u).addingProduct(q1, v)
+                u = z3[j]; v = x3[j]
+                s03 = s03.addingProduct(p0, u).addingProduct(q0, v); s13 = s13.addingProduct(p1, u).addingProduct(q1, v)
+            }
+            let g0 = g + 2 * p * rowsB + c, g1 = g0 + rowsB
+            g0[0] = laneSum(s00)
+            if width > 1 { g0[1] = laneSum(s01) }
+            if width > 2 { g0[2] = laneSum(s02) }
+            if width > 3 { g0[3] = laneSum(s03) }
+            if 2 * p + 1 < rowsA {
+                g1[0] = laneSum(s10)
+                if width > 1 { g1[1] = laneSum(s11) }
+                if width > 2 { g1[2] = laneSum(s12) }
+                if width > 3 { g1[3] = laneSum(s13) }
+            }
+        }
+        c += 4
+    }
+}
+
+/// pairedRowDots for at most 2 × 4 outputs (the phase-change and other tiny models): every sample vector, no
+/// packing; missing rows and columns read zeros. The same chains as the general path.
+@inline(__always)
+func tinyRowDots(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: Int, _ b: FeatureMajorBatch, _ b2: FeatureMajorBatch,
+                 rowsB: Int, into g: UnsafeMutablePointer<Float>, zero: UnsafeMutablePointer<SIMD8<Float>>) {
+    let nv = a.vectors
+    let h0 = a.row(0), q0r = a2.row(0), h1 = rowsA > 1 ? a.row(1) : zero, q1r = rowsA > 1 ? a2.row(1) : zero
+    let z0 = b.row(0), z1 = rowsB > 1 ? b.row(1) : zero, z2 = rowsB > 2 ? b.row(2) : zero, z3 = rowsB > 3 ? b.row(3) : zero
+    let x0 = b2.row(0), x1 = rowsB > 1 ? b2.row(1) : zero, x2 = rowsB > 2 ? b2.row(2) : zero, x3 = rowsB > 3 ? b2.row(3) : zero
+    var s00 = SIMD8<Float>.zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00
+    for j in 0..<nv {
+        let p0 = h0[j], p1 = h1[j], q0 = q0r[j], q1 = q1r[j]
+        var u = z0[j], v = x0[j]
+        s00 = s00.addingProduct(p0, u).addingProduct(q0, v); s10 = s10.addingProduct(p1, u).addingProduct(q1, v)
+        u = z1[j]; v = x1[j]
+        s01 = s01.addingProduct(p0, u).addingProduct(q0, v); s11 = s11.addingProduct(p1, u).addingProduct(q1, v)
+        u = z2[j]; v = x2[j]
+        s02 = s02.addingProduct(p0, u).addingProduct(q0, v); s12 = s12.addingProduct(p1, u).addingProduct(q1, v)
+        u = z3[j]; v = x3[j]
+        s03 = s03.addingProduct(p0, u).addingProduct(q0, v); s13 = s13.addingProduct(p1, u).addingProduct(q1, v)
+    }
+    let row0 = [s00, s01, s02, s03], row1 = [s10, s11, s12, s13]
+    for c in 0..<rowsB {
+        g[c] = laneSum(row0[c])
+        if rowsA > 1 { g[rowsB + c] = laneSum(row1[c]) }
     }
 }
 
 /// The buffers of one instance's training step, for a fixed (n, m, batch).
 final class StepBuffers {
     let x, h, z, dh: FeatureMajorBatch
+    let scratch = KernelScratch()
     init(n: Int, m: Int, batch: Int) {
         x = FeatureMajorBatch(rows: n, batch: batch)
         h = FeatureMajorBatch(rows: m, batch: batch)
@@ -179,14 +259,14 @@ final class StepBuffers {
 @inline(__always)
 func forwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, bias: UnsafePointer<Float>, n: Int, m: Int,
                  hiddenReLU: Bool = false) {
-    combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: W, rStride: n, cStride: 1, bias: nil)
+    combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: W, rStride: n, cStride: 1, bias: nil, scratch: buf.scratch)
     if hiddenReLU {
         for k in 0..<m {
             let r = buf.h.row(k)
             for j in 0..<buf.h.vectors { r[j] = r[j].replacing(with: 0, where: r[j] .< 0) }
         }
     }
-    combineRows(into: buf.z, outRows: n, from: buf.h, inner: m, coef: W, rStride: 1, cStride: n, bias: bias)
+    combineRows(into: buf.z, outRows: n, from: buf.h, inner: m, coef: W, rStride: 1, cStride: n, bias: bias, scratch: buf.scratch)
 }
 
 /// Replaces Z by dL/dZ for the objective mean over batch and features of I (x̂ − x)² (scaled by `gradScale`)
@@ -217,7 +297,7 @@ func lossAndOutputGradient(_ buf: StepBuffers, importance: UnsafePointer<Float>,
 func backwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, n: Int, m: Int,
                   gradW: UnsafeMutablePointer<Float>, gradB: UnsafeMutablePointer<Float>, hiddenReLU: Bool = false,
                   l1Gradient: Float = 0) {
-    combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: W, rStride: n, cStride: 1, bias: nil)
+    combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: W, rStride: n, cStride: 1, bias: nil, scratch: buf.scratch)
     if l1Gradient != 0 {
         // d/dh of λ|h|: λ·sign(h) (0 at h = 0), before the ReLU mask.
         let g = SIMD8<Float>(repeating: l1Gradient)
@@ -235,7 +315,7 @@ func backwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, n: Int, m: Int,
             for j in 0..<buf.h.vectors { d[j] = d[j].replacing(with: 0, where: h[j] .<= 0) }
         }
     }
-    pairedRowDots(buf.h, buf.dh, rowsA: m, buf.z, buf.x, rowsB: n, into: gradW)
+    pairedRowDots(buf.h, buf.dh, rowsA: m, buf.z, buf.x, rowsB: n, into: gradW, scratch: buf.scratch)
     let nv = buf.x.vectors
     for i in 0..<n {
         let zr = buf.z.row(i)

@@ -2,17 +2,24 @@
 // RNG stream, so results are identical whatever the thread count.
 
 import Dispatch
+import Synchronization
 
-/// Calls `body(i)` for i in 0..<count on `threads` threads; job i always runs on thread i % threads.
+/// Calls `body(i)` for i in 0..<count on `threads` threads. Each thread takes the next job in index order when it
+/// is free (jobs differ in cost: sparse instances train faster), so which thread runs a job varies from run to run;
+/// jobs must not depend on it.
 public func parallelFor(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
     let t = max(1, min(threads, count))
     if t == 1 {
         for i in 0..<count { body(i) }
         return
     }
-    DispatchQueue.concurrentPerform(iterations: t) { worker in
-        var i = worker
-        while i < count { body(i); i += t }
+    let next = Atomic<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: t) { _ in
+        while true {
+            let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            if i >= count { break }
+            body(i)
+        }
     }
 }
 

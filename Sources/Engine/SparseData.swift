@@ -38,16 +38,19 @@ func presenceThreshold(_ density: Float) -> UInt32 { UInt32((Double(density) * 1
 func sampleSparseBatch(_ x: FeatureMajorBatch, thresholds: UnsafePointer<UInt32>, rng: inout Xoshiro8,
                        signed: Bool = false) {
     let scale = SIMD8<Float>(repeating: 0x1p-24)
-    let low24 = SIMD8<UInt64>(repeating: 0xFF_FFFF)
     for i in 0..<x.rows {
         let row = x.row(i)
         let t = SIMD8<UInt32>(repeating: thresholds[i])
         for j in 0..<x.vectors {
-            let r = rng.next()
-            let presence = SIMD8<UInt32>(truncatingIfNeeded: r &>> 40)
-            let bits = SIMD8<UInt32>(truncatingIfNeeded: (r &>> 16) & low24)
+            // The 32-bit halves of each 64-bit draw: presence = bits 40…63, value = bits 16…39.
+            let halves = unsafeBitCast(rng.next(), to: SIMD16<UInt32>.self)
+            let lo = halves.evenHalf, hi = halves.oddHalf
+            let presence = hi &>> 8
+            let bits = (lo &>> 16) | ((hi & 0xFF) &<< 16)
             // Signed features (paper §9): U[−1, 1] as 2u − 1, exact in Float for u = k·2⁻²⁴.
-            let v = signed ? SIMD8<Float>(bits) * scale * 2 - 1 : SIMD8<Float>(bits) * scale
+            // Through Int32 (exact: bits < 2²⁴), which compiles to one conversion instruction.
+            let k = SIMD8<Float>(unsafeBitCast(bits, to: SIMD8<Int32>.self))
+            let v = signed ? k * scale * 2 - 1 : k * scale
             row[j] = v.replacing(with: 0, where: presence .>= t)
         }
     }

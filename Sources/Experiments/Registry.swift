@@ -15,6 +15,8 @@ public enum Registry {
         AnyExperiment(PhaseChange(id: "phase2", config: .n2)),
         AnyExperiment(PhaseChange(id: "phase3", config: .n3)),
         AnyExperiment(ConfusedFeature()),
+        AnyExperiment(UniformSuperposition()),
+        AnyExperiment(Polytopes()),
         AnyExperiment(AdversarialRobustness()),
         AnyExperiment(PrivilegedBasis()),
         AnyExperiment(ComputationInSuperposition()),
@@ -53,6 +55,12 @@ public enum Registry {
         l1.config.recipe = quick; l1.config.restarts = 2; l1.config.evalSamples = 512; l1.config.lambdas = [0, 0.01, 1]
         var nonlinear = NonlinearCompression()
         nonlinear.config.grid = 50
+        var uniform = UniformSuperposition()
+        uniform.config.n = 24; uniform.config.m = 4; uniform.config.smallerN = 12; uniform.config.largerM = 8
+        uniform.config.inverseDensities = [1, 1.5, 3, 10]; uniform.config.recipe = quick
+        var polytopes = Polytopes()
+        polytopes.config.relativeDensities = [0.1, 1, 10]; polytopes.config.restarts = 1; polytopes.config.uniformRestarts = 1
+        polytopes.config.recipe = quick; polytopes.config.evalSamples = 1024
         return [
             AnyExperiment(Intro(config: intro)),
             AnyExperiment(BasicResults(id: "basic20", config: b20)),
@@ -61,6 +69,8 @@ public enum Registry {
             AnyExperiment(PhaseChange(id: "phase2", config: phase(.n2))),
             AnyExperiment(PhaseChange(id: "phase3", config: phase(.n3))),
             AnyExperiment(confused),
+            AnyExperiment(uniform),
+            AnyExperiment(polytopes),
             AnyExperiment(adversarial),
             AnyExperiment(privileged),
             AnyExperiment(absolute),

@@ -1,0 +1,358 @@
+// Paper §5.1–§5.2, The Geometry of Superposition: uniform superposition and feature dimensionality.
+// n = 400 features of equal importance in m = 30 dimensions over a sweep of sparsity, with the same at n = 200 (n does
+// not matter while n ≫ m) and at m = 60 (doubling m doubles the features). Measures dimensions per feature
+// D* = m/‖W‖_F², every feature's dimensionality D_i, the pairwise interference W_i·W_j, and the tegum factors.
+// Run alone: `paper run uniform`.
+
+import Engine
+import Foundation
+import Plot
+import Report
+
+/// Settings of the uniform-superposition sweeps, with their sources.
+public struct UniformConfig: Codable, Sendable {
+    /// Paper Fig 5.1: n = 400, m = 30, I = 1.
+    public var n = 400
+    public var m = 30
+    /// 1/(1−S), geometric from 1 to 30 (the paper's range is not stated; [K] sweeps 1…10, [O] 1…20).
+    public var inverseDensities: [Double] = (0..<40).map { pow(30, Double($0) / 39) }
+    /// The n-independence sweep (C5.3): n = 200 at every other sparsity.
+    public var smallerN = 200
+    /// The m-doubling sweep (C5.4): m = 60 at every other sparsity.
+    public var largerM = 60
+    public var checkEvery = 2
+    /// [K]'s recipe for Fig 5.1: AdamW lr 1e-3 constant, batch 128, 10,000 steps ([K] also clips the gradient
+    /// norm at 2; we do not).
+    public var recipe = TrainingRecipe(steps: 10_000, batch: 128, logEvery: 1_000)
+    /// Histogram bins of W_i·W_j over [−1.5, 1.5].
+    public var interferenceBins = 60
+    public var seed: UInt64 = 5_01
+}
+
+/// One trained model of a sweep, reduced to what the figures and claims use.
+public struct UniformPoint: Codable, Sendable {
+    public var n, m: Int
+    public var inverseDensity: Double
+    /// m/‖W‖_F².
+    public var dimsPerFeature: Double
+    public var frobenius2: Double
+    /// Features with ‖W_i‖ > 0.5.
+    public var represented: Int
+    /// D_i and ‖W_i‖ of every feature.
+    public var dims: [Float]
+    public var norms: [Float]
+    /// For each feature, the smallest cosine with any other feature (−1 for an antipodal partner).
+    public var partnerCos: [Float]
+    /// Counts of W_i·W_j over pairs of represented features, bins over [−1.5, 1.5].
+    public var interference: [Int]
+    /// Connected components of the feature geometry graph (represented features, linked when |W_i·W_j| > 0.05),
+    /// and their sizes, largest first.
+    public var factorSizes: [Int]
+    /// Mean bias of the represented features.
+    public var meanBias: Double
+    /// |ΔD*| when W is replaced by OW for a random orthogonal O (basis independence, C5.6).
+    public var rotationChange: Double
+}
+
+public struct UniformResults: Codable, Sendable {
+    public var main: [UniformPoint]
+    public var smallerN: [UniformPoint]
+    public var largerM: [UniformPoint]
+}
+
+public struct UniformSuperposition: Experiment {
+    public var config = UniformConfig()
+    public init() {}
+
+    public var id: String { "uniform" }
+    public var title: String { "Uniform superposition: dimensions per feature and feature dimensionality" }
+    public var section: String { "§5 The geometry of superposition" }
+    public var version: Int { 1 }
+    public var seed: UInt64 { config.seed }
+
+    public func validate() throws {
+        let c = config
+        try Check.compresses(n: c.n, m: c.m, id)
+        try Check.compresses(n: c.smallerN, m: c.m, id)
+        try Check.compresses(n: c.n, m: c.largerM, id)
+        try Check.atLeast(c.inverseDensities.count, 2, "inverseDensities count")
+        try Check.densities(c.inverseDensities.map { 1 / $0 })
+        try Check.atLeast(c.checkEvery, 1, "checkEvery")
+        try Check.atLeast(c.interferenceBins, 2, "interferenceBins")
+        try c.recipe.validate()
+    }
+
+    var checkDensities: [Double] { stride(from: 0, to: config.inverseDensities.count, by: config.checkEvery).map { config.inverseDensities[$0] } }
+
+    public func run(_ ctx: RunContext) throws -> UniformResults {
+        let c = config
+        let sweeps: [(n: Int, m: Int, inv: [Double])] = [(c.n, c.m, c.inverseDensities), (c.smallerN, c.m, checkDensities),
+                                                          (c.n, c.largerM, checkDensities)]
+        var specs: [ToyModelSpec] = []
+        for (s, sweep) in sweeps.enumerated() {
+            for (k, inv) in sweep.inv.enumerated() {
+                specs.append(ToyModelSpec(n: sweep.n, m: sweep.m, activation: .relu, importance: Array(repeating: 1, count: sweep.n),
+                                          density: Float(1 / inv), seed: deriveSeed(c.seed, UInt64(s), UInt64(k))))
+            }
+        }
+        let trained = try Trainer.train(specs, recipe: c.recipe, threads: ctx.threads)
+        let points = Slots<UniformPoint>(count: trained.count)
+        parallelFor(trained.count, threads: ctx.threads) { i in
+            points[i] = summarise(trained[i].model, inverseDensity: Double(1 / trained[i].spec.density[0]),
+                                  seed: deriveSeed(c.seed, 7, UInt64(i)))
+        }
+        let all = points.values.map { $0! }
+        let a = c.inverseDensities.count, b = checkDensities.count
+        return UniformResults(main: Array(all[0..<a]), smallerN: Array(all[a..<(a + b)]), largerM: Array(all[(a + b)...]))
+    }
+
+    func summarise(_ model: ToyModel, inverseDensity: Double, seed: UInt64) -> UniformPoint {
+        let n = model.n, m = model.m
+        let norms = model.featureNorms
+        let gram = model.gram
+        let rep = (0..<n).filter { norms[$0] > 0.5 }
+        var partner = [Float](repeating: 1, count: n)
+        for i in 0..<n where norms[i] > 1e-6 {
+            var best = 1.0
+            for j in 0..<n where j != i && norms[j] > 1e-6 { best = min(best, gram[i * n + j] / (norms[i] * norms[j])) }
+            partner[i] = Float(best)
+        }
+        var hist = [Int](repeating: 0, count: config.interferenceBins)
+        for (a, i) in rep.enumerated() {
+            for j in rep[(a + 1)...] {
+                let v = gram[i * n + j]
+                let k = Int(((v + 1.5) / 3 * Double(hist.count)).rounded(.down))
+                hist[min(hist.count - 1, max(0, k))] += 1
+            }
+        }
+        // Tegum factors: connected components among represented features, linked by |W_i·W_j| > 0.05.
+        var parent = Array(0..<n)
+        func find(_ x: Int) -> Int { var x = x; while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }; return x }
+        for (a, i) in rep.enumerated() { for j in rep[(a + 1)...] where abs(gram[i * n + j]) > 0.05 { parent[find(i)] = find(j) } }
+        var sizes: [Int: Int] = [:]
+        for i in rep { sizes[find(i), default: 0] += 1 }
+        // Basis independence: D* of OW for a random orthogonal O (Gram–Schmidt on Gaussian columns).
+        var rng = Xoshiro(seed: seed)
+        var o = [[Double]]()
+        while o.count < m {
+            var v = (0..<m).map { _ in rng.normal() }
+            for u in o { let d = zip(u, v).map(*).reduce(0, +); v = zip(v, u).map { $0 - d * $1 } }
+            let len = v.map { $0 * $0 }.reduce(0, +).squareRoot()
+            o.append(v.map { $0 / len })
+        }
+        var rotated = model
+        for r in 0..<m { for i in 0..<n { rotated.W[r * n + i] = Float((0..<m).map { o[r][$0] * Double(model.W[$0 * n + i]) }.reduce(0, +)) } }
+        let frob = model.W.reduce(0.0) { $0 + Double($1) * Double($1) }
+        return UniformPoint(n: n, m: m, inverseDensity: inverseDensity, dimsPerFeature: model.dimensionsPerFeature, frobenius2: frob,
+                            represented: rep.count, dims: model.dimensionality.map(Float.init), norms: norms.map(Float.init),
+                            partnerCos: partner, interference: hist, factorSizes: sizes.values.sorted(by: >),
+                            meanBias: rep.isEmpty ? 0 : rep.map { Double(model.b[$0]) }.reduce(0, +) / Double(rep.count),
+                            rotationChange: abs(rotated.dimensionsPerFeature - model.dimensionsPerFeature))
+    }
+
+    // MARK: Figures
+
+    static let fractions: [(Double, String)] = [(1, "1"), (3.0 / 4, "3/4"), (2.0 / 3, "2/3"), (1.0 / 2, "1/2"), (2.0 / 5, "2/5"),
+                                                (3.0 / 8, "3/8")]
+
+    public func figures(_ r: UniformResults) -> [FigureOutput] {
+        [dimsFigure(r), dimensionalityFigure(r), interferenceFigure(r)]
+    }
+
+    func dimsFigure(_ r: UniformResults) -> FigureOutput {
+        let c = config
+        let xr = (1.0, c.inverseDensities.max()! * 1.05)
+        let drawing = Drawing(width: 620, height: 380) { cv in
+            cv.text("Dimensions per feature, m/‖W‖²_F, over sparsity (I = 1)", at: Point(16, 20), size: 12.5, bold: true)
+            let axes = Axes(frame: Rect(70, 46, 380, 270), x: xr, y: (0, 1.1), xLog: true)
+            axes.draw(on: cv, xLabel: "1/(1−S)", yLabel: "m / ‖W‖²_F", xTicks: [1, 2, 5, 10, 20], yTicks: [0, 0.25, 0.5, 0.75, 1])
+            for v in [1.0, 0.5] {
+                cv.line(axes.point(xr.0, v), axes.point(xr.1, v), Color(hex: "#999999"), width: 0.8, dash: [4, 3])
+            }
+            let series: [(String, [UniformPoint], Color)] = [
+                ("n = \(c.n), m = \(c.m)", r.main, Color(hex: "#2255bb")),
+                ("n = \(c.smallerN), m = \(c.m)", r.smallerN, Color(hex: "#dd7722")),
+                ("n = \(c.n), m = \(c.largerM)", r.largerM, Color(hex: "#33997a")),
+            ]
+            for (k, s) in series.enumerated() {
+                let pts = s.1.map { axes.point($0.inverseDensity, $0.dimsPerFeature) }
+                cv.polyline(pts, s.2, width: k == 0 ? 1.6 : 1.1)
+                for p in pts { cv.circle(p, radius: k == 0 ? 2.8 : 2.2, fill: s.2, stroke: .white, width: 0.5) }
+                let ly = 70.0 + Double(k) * 18
+                cv.line(Point(470, ly), Point(492, ly), s.2, width: 1.6)
+                cv.circle(Point(481, ly), radius: 2.8, fill: s.2)
+                cv.text(s.0, at: Point(498, ly), size: 10, middle: true)
+            }
+            cv.text("dashed: the sticky values 1 and 1/2", at: Point(470, 70 + 3 * 18), size: 9, color: .axis, middle: true)
+        }
+        return FigureOutput(name: "dims-per-feature",
+                            caption: "Dimensions per feature against 1/(1−S) for n = \(c.n), m = \(c.m) (blue), with n = \(c.smallerN) (orange: n does not "
+                                + "matter while n ≫ m) and m = \(c.largerM) (green: twice the dimensions hold twice the features, so the curve is the same). "
+                                + "The curve sticks at 1 (no superposition) and at 1/2 (antipodal pairs).",
+                            drawing: drawing)
+    }
+
+    func dimensionalityFigure(_ r: UniformResults) -> FigureOutput {
+        let c = config
+        let xr = (0.95, c.inverseDensities.max()! * 1.05)
+        let drawing = Drawing(width: 760, height: 380) { cv in
+            cv.text("Feature dimensionality D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)², n = \(c.n), m = \(c.m)", at: Point(16, 20), size: 12.5, bold: true)
+            let axes = Axes(frame: Rect(70, 46, 420, 270), x: xr, y: (0, 1.05), xLog: true)
+            axes.draw(on: cv, xLabel: "1/(1−S)", yLabel: "dimensionality", xTicks: [1, 2, 5, 10, 20], yTicks: [0, 0.25, 0.5, 0.75, 1])
+            for (v, label) in Self.fractions {
+                cv.line(axes.point(xr.0, v), axes.point(xr.1, v), Color(hex: "#bb88cc"), width: 0.7)
+                cv.text(label, at: Point(axes.frame.maxX + 4, axes.y(v)), size: 8.5, color: Color(hex: "#884499"), middle: true)
+            }
+            let step = log(c.inverseDensities.count > 1 ? c.inverseDensities[1] / c.inverseDensities[0] : 1.1)
+            for p in r.main {
+                for (i, d) in p.dims.enumerated() where p.norms[i] > 0.5 {
+                    // Deterministic jitter of ±30 % of the gap to the next sparsity.
+                    let jitter = (Double(i % 13) / 12 - 0.5) * 0.6 * step
+                    cv.circle(axes.point(p.inverseDensity * exp(jitter), Double(d)), radius: 1.1, fill: Color(0, 0, 0, 0.35))
+                }
+            }
+            let line = r.main.map { axes.point($0.inverseDensity, $0.dimsPerFeature) }
+            cv.polyline(line, Color(hex: "#2255bb"), width: 1.4)
+            // Histogram of all D_i of represented features, sideways.
+            let hist = Rect(560, 46, 170, 270)
+            let bins = 105
+            var counts = [Int](repeating: 0, count: bins)
+            for p in r.main { for (i, d) in p.dims.enumerated() where p.norms[i] > 0.5 { counts[min(bins - 1, Int(Double(d) * 100))] += 1 } }
+            let top = Double(counts.max() ?? 1)
+            let y = Scale(domain: (0, 1.05), range: (hist.maxY, hist.y))
+            for (k, n) in counts.enumerated() where n > 0 {
+                let y0 = y(Double(k + 1) / 100), y1 = y(Double(k) / 100)
+                cv.fill(Rect(hist.x, y0, hist.width * Double(n) / top, y1 - y0), Color(hex: "#444444"))
+            }
+            for (v, _) in Self.fractions { cv.line(Point(hist.x, y(v)), Point(hist.maxX, y(v)), Color(hex: "#bb88cc"), width: 0.6) }
+            cv.stroke(hist, .axis, width: 0.8)
+            cv.text("D_i of represented features (bins of 0.01)", at: Point(hist.center.x, hist.maxY + 18), size: 9.5, anchor: .middle)
+            cv.text("max \(Int(top))", at: Point(hist.maxX, hist.y - 6), size: 8.5, anchor: .end, color: .axis)
+        }
+        return FigureOutput(name: "feature-dimensionality",
+                            caption: "Every represented feature's dimensionality (dots, ‖W_i‖ > 0.5) over the sweep, with m/‖W‖²_F (blue line) and "
+                                + "the fractions of the paper's polytopes (purple); right: the histogram of all of them.",
+                            drawing: drawing)
+    }
+
+    /// The sweep points shown in the interference figure: the densest, then three spread over the rest.
+    func interferenceIndices(_ count: Int) -> [Int] { [0, count / 4, count / 2, count - 1] }
+
+    func interferenceFigure(_ r: UniformResults) -> FigureOutput {
+        let idx = interferenceIndices(r.main.count)
+        let w = 170.0, gap = 30.0
+        let drawing = Drawing(width: 70 + Double(idx.count) * (w + gap), height: 300) { cv in
+            cv.text("Interference W_i·W_j between represented features (log count), n = \(config.n), m = \(config.m)",
+                    at: Point(16, 20), size: 12.5, bold: true)
+            let maxCount = idx.map { r.main[$0].interference.max() ?? 1 }.max() ?? 1
+            for (k, i) in idx.enumerated() {
+                let p = r.main[i]
+                let axes = Axes(frame: Rect(60 + Double(k) * (w + gap), 56, w, 180), x: (-1.5, 1.5), y: (1, Double(maxCount) * 1.5), yLog: true)
+                axes.draw(on: cv, xLabel: "W_i·W_j", yLabel: k == 0 ? "pairs" : "", xTicks: [-1, 0, 1], yTicks: [1, 10, 100, 1000, 10000].filter { $0 <= Double(maxCount) * 1.5 })
+                let bw = 3.0 / Double(p.interference.count)
+                for (b, n) in p.interference.enumerated() where n > 0 {
+                    let x0 = axes.x(-1.5 + Double(b) * bw), x1 = axes.x(-1.5 + Double(b + 1) * bw)
+                    let y0 = axes.y(Double(n) + 1)
+                    cv.fill(Rect(x0, y0, x1 - x0, axes.frame.maxY - y0), Color(hex: "#2255bb"))
+                }
+                cv.text("1/(1−S) = \(formatNumber((p.inverseDensity * 10).rounded() / 10)), \(p.represented) features",
+                        at: Point(axes.frame.center.x, 48), size: 9.5, anchor: .middle, bold: true)
+            }
+        }
+        return FigureOutput(name: "interference",
+                            caption: "The distribution of W_i·W_j over pairs of represented features: on dense features, none; then antipodal "
+                                + "pairs at −1 and orthogonal pairs at 0; at high sparsity a spread of small positive and negative interference, "
+                                + "which the negative biases cut off.",
+                            drawing: drawing)
+    }
+
+    // MARK: Claims
+
+    public func claims(_ r: UniformResults) -> [Claim] {
+        let sec = section, c = config
+        var out: [Claim] = []
+        // C5.1 sticky at 1 and 1/2.
+        let dense = r.main.filter { $0.inverseDensity <= 1.5 }
+        let denseOK = !dense.isEmpty && dense.allSatisfy { abs($0.dimsPerFeature - 1) <= 0.02 }
+        let near = r.main.map { abs($0.dimsPerFeature - 0.5) <= 0.02 }
+        var run = 0, longest = 0, at = 0
+        for (k, v) in near.enumerated() { run = v ? run + 1 : 0; if run > longest { longest = run; at = k } }
+        let plateau = longest > 0 ? r.main[(at - longest + 1)...at] : []
+        out.append(.rule("C5.1", section: sec, "Dimensions per feature is sticky at 1 and at 1/2",
+                         paper: "D* = 1 on dense features; a plateau at 1/2 ([K]: 1/(1−S) ≈ 2.7–3.7)",
+                         ours: "D* at 1/(1−S) ≤ 1.5: " + dense.map { f3($0.dimsPerFeature) }.joined(separator: ", ")
+                            + "; longest run at 0.50 ± 0.02: \(longest) points" + (plateau.isEmpty ? "" : " (1/(1−S) = \(f2(plateau.first!.inverseDensity))–\(f2(plateau.last!.inverseDensity)))"),
+                         rule: "D* = 1 ± 0.02 at every point with 1/(1−S) ≤ 1.5, and ≥ 3 consecutive points at 0.50 ± 0.02",
+                         reason: "the catalogue's test; 0.02 is the spread of D* between neighbouring sweep points on a plateau",
+                         holds: denseOK && longest >= 3))
+        // C5.2 the plateau is antipodal pairs.
+        let plateauFeatures = plateau.flatMap { p in p.dims.indices.filter { p.norms[$0] > 0.5 }.map { (Double(p.dims[$0]), Double(p.partnerCos[$0])) } }
+        let antipodal = plateauFeatures.filter { abs($0.0 - 0.5) <= 0.05 && $0.1 < -0.95 }.count
+        let frac = plateauFeatures.isEmpty ? 0 : Double(antipodal) / Double(plateauFeatures.count)
+        out.append(.rule("C5.2", section: sec, "The 1/2 plateau is made of antipodal pairs",
+                         paper: "almost every represented feature has D_i ≈ 1/2 and a partner at cos ≈ −1",
+                         ours: "\(antipodal) of \(plateauFeatures.count) represented features on the plateau (\(Int((frac * 100).rounded())) %)",
+                         rule: "≥ 90 % of represented features on the plateau have D_i = 0.50 ± 0.05 and a partner with cos < −0.95",
+                         reason: "'almost every' made explicit; ±0.05 and −0.95 allow the small residual interference of a trained model",
+                         holds: !plateauFeatures.isEmpty && frac >= 0.9))
+        // C5.3 n does not matter: compare at the shared sparsities.
+        let shared = zip(r.smallerN, stride(from: 0, to: r.main.count, by: c.checkEvery).map { r.main[$0] })
+        let relDiff = shared.map { abs($0.0.dimsPerFeature - $0.1.dimsPerFeature) / $0.1.dimsPerFeature }
+        let meanDiff = relDiff.reduce(0, +) / Double(max(1, relDiff.count))
+        out.append(.within("C5.3", section: sec, "n does not matter as long as n ≫ m: D*(S) for n = \(c.smallerN) and n = \(c.n) (m = \(c.m)) agree",
+                           paper: 0, ours: meanDiff, tolerance: 0.05,
+                           reason: "mean relative difference of D* over the \(relDiff.count) shared sparsities; 'within a few %' read as 5 %"))
+        // C5.4 doubling m doubles the features.
+        let pairs = zip(r.largerM, stride(from: 0, to: r.main.count, by: c.checkEvery).map { r.main[$0] })
+        let ratios = pairs.map { $0.0.frobenius2 / $0.1.frobenius2 }.sorted()
+        let medianRatio = ratios.isEmpty ? .nan : ratios[ratios.count / 2]
+        out.append(.within("C5.4", section: sec, "Doubling m doubles the number of features learned: ‖W‖²_F(m = \(c.largerM)) / ‖W‖²_F(m = \(c.m))",
+                           paper: 2, ours: medianRatio, tolerance: 0.2,
+                           reason: "median over the \(ratios.count) shared sparsities (range \(ratios.isEmpty ? "—" : f2(ratios.first!) + "–" + f2(ratios.last!))); 10 % allows n = \(c.n) to be less than ≫ \(c.largerM) at the sparsest points"))
+        // C5.5 ‖W‖_F² ≈ number represented.
+        let counted = r.main.filter { $0.represented > 0 }.map { $0.frobenius2 / Double($0.represented) }
+        out.append(.rule("C5.5", section: sec, "‖W‖²_F approximately counts the features represented, because ‖W_i‖² is ≈ 1 or ≈ 0",
+                         paper: "‖W‖²_F ≈ #{‖W_i‖ > 0.5}",
+                         ours: "ratio over the sweep \(f2(counted.min() ?? .nan))–\(f2(counted.max() ?? .nan))",
+                         rule: "ratio within [0.9, 1.35] at every sweep point",
+                         reason: "features in superposition have ‖W_i‖ a little above 1 (the catalogue's pentagon: ‖W_i‖² ≈ 1.29), so 'approximately' allows +35 % and −10 %",
+                         holds: !counted.isEmpty && counted.allSatisfy { $0 >= 0.9 && $0 <= 1.35 }))
+        let rot = (r.main + r.smallerN + r.largerM).map(\.rotationChange).max() ?? .nan
+        out.append(.within("C5.6", section: sec, "D* is basis independent: unchanged when W is replaced by OW (O a random orthogonal matrix)",
+                           paper: 0, ours: rot, tolerance: 1e-4, reason: "largest change over every trained model; float rounding of the rotated weights only"))
+        // C5.7 clusters of D_i.
+        let all = r.main.flatMap { p in p.dims.indices.filter { p.norms[$0] > 0.5 }.map { Double(p.dims[$0]) } }
+        func count(_ lo: Double, _ hi: Double) -> Int { all.filter { $0 >= lo && $0 < hi }.count }
+        let targets: [(Double, String)] = [(0.75, "3/4"), (2.0 / 3, "2/3"), (0.5, "1/2"), (0.4, "2/5"), (0.375, "3/8")]
+        let found = targets.map { t -> (String, Bool, Int) in
+            let centre = count(t.0 - 0.01, t.0 + 0.01)
+            let left = count(t.0 - 0.04, t.0 - 0.02), right = count(t.0 + 0.02, t.0 + 0.04)
+            return (t.1, centre > left && centre > right && centre >= 5, centre)
+        }
+        out.append(.rule("C5.7", section: sec, "D_i clusters at 3/4, 2/3, 1/2, 2/5 and 3/8",
+                         paper: "peaks at 0.75, 0.667, 0.5, 0.4, 0.375",
+                         ours: found.map { "\($0.0): \($0.1 ? "peak" : "no peak") (\($0.2))" }.joined(separator: "; "),
+                         rule: "for each value v, the D_i of represented features in [v − 0.01, v + 0.01) number ≥ 5 and outnumber those in each flank 0.02–0.04 away",
+                         reason: "a local maximum of the histogram at the catalogue's ±0.02, in bins of 0.02 so that 3/8 and 2/5 are separate",
+                         holds: found.allSatisfy(\.1)))
+        // C5.10 Σ D_i ≈ m on plateaus.
+        let onPlateaus = r.main.filter { abs($0.dimsPerFeature - 1) <= 0.02 || abs($0.dimsPerFeature - 0.5) <= 0.02 }
+        let sums = onPlateaus.map { p in p.dims.map(Double.init).reduce(0, +) / Double(p.m) }
+        out.append(.rule("C5.10", section: sec, "The dimensionalities add up to the number of dimensions when features are packed efficiently",
+                         paper: "Σ_i D_i ≈ m",
+                         ours: "Σ D_i / m on the \(sums.count) plateau points: \(f3(sums.min() ?? .nan))–\(f3(sums.max() ?? .nan))",
+                         rule: "within 5 % of 1 at every point on the plateaus at 1 and 1/2",
+                         reason: "the catalogue's 5 %", holds: !sums.isEmpty && sums.allSatisfy { abs($0 - 1) <= 0.05 }))
+        // C5.12 few fractions.
+        let onFractions = all.filter { d in Self.fractions.contains { abs(d - $0.0) <= 0.02 } || abs(d - 1.0 / 3) <= 0.02 }.count
+        out.append(.unchecked("C5.12", section: sec, "The model jumps between specific geometries as sparsity varies",
+                              paper: "D_i concentrate on a few fractions",
+                              reason: "qualitative; we measure that \(Int((Double(onFractions) / Double(max(1, all.count)) * 100).rounded())) % of represented D_i lie within 0.02 of 1, 3/4, 2/3, 1/2, 2/5, 3/8 or 1/3 (figure)"))
+        // C5.17 tegum factors.
+        let sparse = r.main.last!
+        out.append(.unchecked("C5.17", section: sec, "In the feature geometry graph, disconnected subgraphs are different tegum factors",
+                              paper: "components ↔ mutually orthogonal groups",
+                              reason: "true by construction of the graph (an edge is a non-zero W_i·W_j); we report the factors: at 1/(1−S) = \(formatNumber((sparse.inverseDensity * 10).rounded() / 10)), \(sparse.factorSizes.count) components, largest \(sparse.factorSizes.prefix(5).map(String.init).joined(separator: ", "))"))
+        return out
+    }
+}
