@@ -181,7 +181,7 @@ public struct Polytopes: Experiment {
         let diffs = crossover(r)
         let drawing = Drawing(width: 980, height: 360) { cv in
             cv.text("Polytopes in two dimensions (I = 1, 1−S = \(formatNumber(Double(c.density))))", at: Point(16, 20), size: 12.5, bold: true)
-            geometryPanel(cv, r.triangle, in: Rect(30, 70, 150, 150), title: "n = 3: triangle")
+            geometryPanel(cv, r.triangle, in: Rect(30, 70, 150, 150), title: "n = 3: best fit")
             geometryPanel(cv, r.pentagon, in: Rect(210, 70, 150, 150), title: "n = 5: pentagon")
             // The best fit at every ρ, canonicalised, overlaid; colour = log ρ.
             let panel = Rect(400, 70, 220, 220)
@@ -203,24 +203,25 @@ public struct Polytopes: Experiment {
             cv.stroke(panel, .axis, width: 0.6)
             cv.colorBar(in: Rect(panel.maxX + 10, panel.y, 9, panel.height), map: .viridis, range: log10(c.relativeDensities.first!),
                         log10(c.relativeDensities.last!), ticks: [-1, 0, 1], label: "log₁₀ ρ (thick: feature 0)")
-            // The loss crossover.
+            // The loss crossover, over ρ ≤ 1 where it happens.
             let frame = Rect(740, 70, 210, 220)
-            let ys = diffs.map(\.difference)
-            let span = max(ys.map(abs).max() ?? 1e-4, 1e-6) * 1.15
-            let lossAxes = Axes(frame: frame, x: (c.relativeDensities.first!, c.relativeDensities.last!), y: (-span, span), xLog: true)
-            lossAxes.draw(on: cv, xLabel: "relative density ρ", yLabel: "", xTicks: [0.1, 0.3, 1, 3, 10], yTicks: [-span / 1.15, 0, span / 1.15])
-            cv.line(lossAxes.point(c.relativeDensities.first!, 0), lossAxes.point(c.relativeDensities.last!, 0), .axis, width: 0.8)
-            let pts = diffs.map { lossAxes.point($0.rho, $0.difference) }
+            let near = diffs.filter { $0.rho <= 1.0001 }
+            let span = max(near.map { abs($0.difference) }.max() ?? 1e-4, 1e-6) * 1.15
+            let x0 = c.relativeDensities.first!
+            let lossAxes = Axes(frame: frame, x: (x0, 1), y: (-span, span), xLog: true)
+            lossAxes.draw(on: cv, xLabel: "relative density ρ", yLabel: "", xTicks: [0.1, 0.2, 0.5, 1], yTicks: [-span / 1.15, 0, span / 1.15])
+            cv.line(lossAxes.point(x0, 0), lossAxes.point(1, 0), .axis, width: 0.8)
+            let pts = near.map { lossAxes.point($0.rho, $0.difference) }
             cv.polyline(pts, Color(hex: "#cc5500"), width: 1.3)
-            for (p, d) in zip(pts, diffs) { cv.circle(p, radius: 2.6, fill: Color(hex: d.difference > 0 ? "#cc5500" : "#2255bb"), stroke: .white, width: 0.5) }
+            for (p, d) in zip(pts, near) { cv.circle(p, radius: 2.6, fill: Color(hex: d.difference > 0 ? "#cc5500" : "#2255bb"), stroke: .white, width: 0.5) }
             cv.text("loss(best digons) − loss(best pentagon)", at: Point(frame.center.x, frame.y - 19), size: 11, anchor: .middle, bold: true)
             cv.text("> 0: the pentagon wins; < 0: two digons win", at: Point(frame.center.x, frame.y - 6), size: 8.5, anchor: .middle, color: .axis)
         }
         return [FigureOutput(name: "polytopes",
-                             caption: "Left: the trained triangle (n = 3) and regular pentagon (n = 5) in m = 2. Middle: the pentagon as feature 0 "
+                             caption: "Left: the best fits for n = 3 (an antipodal pair and an orthogonal feature, not the paper's triangle) and n = 5 (the regular pentagon) in m = 2. Middle: the pentagon as feature 0 "
                                 + "(thick) is made sparser (dark) or denser (yellow) than the others, best of \(c.restarts + 2) fits per ρ: it stretches, "
                                 + "and below a critical ρ it becomes two digons with feature 0 dropped. Right: the difference of the two geometries' "
-                                + "best losses changes sign there, a first-order phase change.",
+                                + "best losses changes sign there (shown for ρ ≤ 1), a first-order phase change.",
                              drawing: drawing)]
     }
 
