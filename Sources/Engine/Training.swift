@@ -77,8 +77,22 @@ public enum Trainer {
 
     /// Trains one instance: Xavier-normal init from the spec's seed, then `recipe.steps` AdamW steps,
     /// each on a fresh batch drawn from the same stream.
+    /// Trains one instance and returns its weights after each step listed in `steps` too (for learning dynamics).
+    public static func trainWithSnapshots(_ spec: ToyModelSpec, recipe: TrainingRecipe, initial: ToyModel? = nil,
+                                          at steps: [Int]) throws -> (trained: TrainedModel, snapshots: [ToyModel]) {
+        try recipe.validate()
+        try spec.validate()
+        let wanted = Set(steps)
+        var snapshots: [ToyModel] = []
+        let t = try trainOne(spec, recipe: recipe, initial: initial) { step, model in
+            if wanted.contains(step) { snapshots.append(model()) }
+        }
+        return (t, snapshots)
+    }
+
     public static func trainOne(_ spec: ToyModelSpec, recipe: TrainingRecipe, instance: Int = 0,
-                                initial: ToyModel? = nil) throws -> TrainedModel {
+                                initial: ToyModel? = nil,
+                                observe: ((Int, () -> ToyModel) -> Void)? = nil) throws -> TrainedModel {
         let n = spec.n, m = spec.m, B = recipe.batch
         var initRng = Xoshiro(seed: spec.seed)
         var model = ToyModel.xavierNormal(n: n, m: m, activation: spec.activation, hidden: spec.hidden, rng: &initRng)
@@ -120,6 +134,10 @@ public enum Trainer {
                     }
                     adamW(W, grad: gW, m1: mW, m2: vW, count: m * n, step: step, recipe: recipe)
                     if spec.bias { adamW(bias, grad: gb, m1: mb, m2: vb, count: n, step: step, recipe: recipe) }
+                    observe?(step) {
+                        ToyModel(n: n, m: m, activation: spec.activation, W: Array(UnsafeBufferPointer(start: W, count: m * n)),
+                                 b: Array(UnsafeBufferPointer(start: bias, count: n)), hidden: spec.hidden)
+                    }
                 }
                 for j in 0..<(m * n) where !W[j].isFinite {
                     throw EngineError.diverged(instance: instance, step: recipe.steps, what: "W has a non-finite entry")

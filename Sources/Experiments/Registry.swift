@@ -17,6 +17,7 @@ public enum Registry {
         AnyExperiment(ConfusedFeature()),
         AnyExperiment(UniformSuperposition()),
         AnyExperiment(Polytopes()),
+        AnyExperiment(LearningDynamics()),
         AnyExperiment(AdversarialRobustness()),
         AnyExperiment(PrivilegedBasis()),
         AnyExperiment(ComputationInSuperposition()),
@@ -61,6 +62,9 @@ public enum Registry {
         var polytopes = Polytopes()
         polytopes.config.relativeDensities = [0.1, 1, 10]; polytopes.config.restarts = 1; polytopes.config.uniformRestarts = 1
         polytopes.config.recipe = quick; polytopes.config.evalSamples = 1024
+        var dynamics = LearningDynamics()
+        dynamics.config.n = 12; dynamics.config.m = 3; dynamics.config.seeds = 2; dynamics.config.recipe = quick
+        dynamics.config.checkpoints = 6; dynamics.config.evalSamples = 1024
         return [
             AnyExperiment(Intro(config: intro)),
             AnyExperiment(BasicResults(id: "basic20", config: b20)),
@@ -71,6 +75,7 @@ public enum Registry {
             AnyExperiment(confused),
             AnyExperiment(uniform),
             AnyExperiment(polytopes),
+            AnyExperiment(dynamics),
             AnyExperiment(adversarial),
             AnyExperiment(privileged),
             AnyExperiment(absolute),
