@@ -17,11 +17,12 @@ public enum Evaluation {
     /// The loss of `model` on `samples` inputs (rounded up to a multiple of 8) drawn from `density` with the
     /// training data's generator seeded with `seed`. Uses the training kernels; sums per sample in Double.
     public static func loss(_ model: ToyModel, importance: [Float], density: [Float],
-                            samples: Int, seed: UInt64) -> LossEstimate {
+                            samples: Int, seed: UInt64, sets: [FeatureSet]? = nil) -> LossEstimate {
         let n = model.n, m = model.m, relu = model.activation == .relu
         let total = (max(samples, 1) + 7) / 8 * 8
         var rng = Xoshiro8(seed: seed)
-        let thresholds = density.map(presenceThreshold)
+        let thresholds = samplingThresholds(density: density, sets: sets)
+        var choiceRng = Xoshiro8(seed: deriveSeed(seed, 2))
         var sum = 0.0, sumSq = 0.0, done = 0
         var buffers: [Int: StepBuffers] = [:]
         model.W.withUnsafeBufferPointer { W in
@@ -32,6 +33,7 @@ public enum Evaluation {
                         let buf = buffers[b] ?? StepBuffers(n: n, m: m, batch: b)
                         buffers[b] = buf
                         sampleSparseBatch(buf.x, thresholds: thr.baseAddress!, rng: &rng)
+                        if let sets, !sets.isEmpty { applyFeatureSets(buf.x, sets, choice: &choiceRng) }
                         forwardPass(buf, W: W.baseAddress!, bias: bias.baseAddress!, n: n, m: m, hiddenReLU: model.hidden == .relu)
                         for j in 0..<buf.x.vectors {
                             var l = SIMD8<Float>.zero
@@ -70,7 +72,7 @@ extension Evaluation {
         let out = Slots<LossEstimate>(count: trained.count)
         parallelFor(trained.count, threads: threads) { i in
             out[i] = loss(trained[i].model, importance: trained[i].spec.importance, density: trained[i].spec.density,
-                          samples: samples, seed: seeds[i])
+                          samples: samples, seed: seeds[i], sets: trained[i].spec.sets)
         }
         return out.values.map { $0! }
     }

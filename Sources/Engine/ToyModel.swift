@@ -37,22 +37,24 @@ public struct ToyModelSpec: Codable, Sendable, Hashable {
     /// λ of an L1 penalty λ‖h‖₁ on the hidden activations (paper §10), added per sample to the importance-weighted
     /// squared error before the mean over batch and features. 0: none.
     public var l1: Float
+    /// Correlated or anticorrelated feature sets (paper §5.6–§5.8); nil or empty: every feature independent.
+    public var sets: [FeatureSet]?
 
     public init(n: Int, m: Int, activation: OutputActivation, importance: [Float], density: [Float], seed: UInt64,
-                bias: Bool = true, hidden: HiddenActivation = .linear, l1: Float = 0) {
+                bias: Bool = true, hidden: HiddenActivation = .linear, l1: Float = 0, sets: [FeatureSet]? = nil) {
         self.n = n; self.m = m; self.activation = activation
         self.importance = importance; self.density = density; self.seed = seed; self.bias = bias; self.hidden = hidden
-        self.l1 = l1
+        self.l1 = l1; self.sets = sets
     }
 
     /// A spec whose features all share one density.
     public init(n: Int, m: Int, activation: OutputActivation, importance: [Float], density: Float, seed: UInt64,
-                bias: Bool = true, hidden: HiddenActivation = .linear, l1: Float = 0) {
+                bias: Bool = true, hidden: HiddenActivation = .linear, l1: Float = 0, sets: [FeatureSet]? = nil) {
         self.init(n: n, m: m, activation: activation, importance: importance,
-                  density: Array(repeating: density, count: n), seed: seed, bias: bias, hidden: hidden, l1: l1)
+                  density: Array(repeating: density, count: n), seed: seed, bias: bias, hidden: hidden, l1: l1, sets: sets)
     }
 
-    enum CodingKeys: String, CodingKey { case n, m, activation, importance, density, seed, bias, hidden, l1 }
+    enum CodingKeys: String, CodingKey { case n, m, activation, importance, density, seed, bias, hidden, l1, sets }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -62,6 +64,7 @@ public struct ToyModelSpec: Codable, Sendable, Hashable {
         seed = try c.decode(UInt64.self, forKey: .seed); bias = try c.decode(Bool.self, forKey: .bias)
         hidden = try c.decodeIfPresent(HiddenActivation.self, forKey: .hidden) ?? .linear
         l1 = try c.decodeIfPresent(Float.self, forKey: .l1) ?? 0
+        sets = try c.decodeIfPresent([FeatureSet].self, forKey: .sets)
     }
 
     /// Checks the spec and names the first bad value.
@@ -81,6 +84,7 @@ public struct ToyModelSpec: Codable, Sendable, Hashable {
         for i in importance where !(i >= 0 && i.isFinite) {
             throw EngineError.invalidConfig("importance must be finite and non-negative, got \(i)")
         }
+        try validateSets()
     }
 }
 

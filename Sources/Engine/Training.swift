@@ -100,7 +100,9 @@ public enum Trainer {
         let hiddenReLU = spec.hidden == .relu
         var dataRng = Xoshiro8(seed: deriveSeed(spec.seed, 1))
         let relu = spec.activation == .relu
-        let thresholds = spec.density.map(presenceThreshold)
+        let thresholds = samplingThresholds(density: spec.density, sets: spec.sets)
+        let sets = spec.sets ?? []
+        var choiceRng = Xoshiro8(seed: deriveSeed(spec.seed, 2))
 
         let buf = StepBuffers(n: n, m: m, batch: B)
         let gW = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
@@ -122,6 +124,7 @@ public enum Trainer {
                 let W = wBuf.baseAddress!, bias = bBuf.baseAddress!, imp = impBuf.baseAddress!
                 for step in 1...recipe.steps {
                     sampleSparseBatch(buf.x, thresholds: thrBuf.baseAddress!, rng: &dataRng)
+                    if !sets.isEmpty { applyFeatureSets(buf.x, sets, choice: &choiceRng) }
                     forwardPass(buf, W: W, bias: bias, n: n, m: m, hiddenReLU: hiddenReLU)
                     let loss = lossAndOutputGradient(buf, importance: imp, n: n, relu: relu, gradScale: gradScale) / Float(B)
                     backwardPass(buf, W: W, n: n, m: m, gradW: gW, gradB: gb, hiddenReLU: hiddenReLU,

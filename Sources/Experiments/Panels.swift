@@ -11,7 +11,9 @@ func importanceColors(_ n: Int) -> [Color] {
 }
 
 /// A square panel with the model's feature directions in the plane, canonically rotated (m = 2 only).
-func geometryPanel(_ c: Canvas, _ model: ToyModel, in r: Rect, title: String, subtitle: String = "", extent: Double = 1.5) {
+/// `colors` overrides the importance colours (one per feature).
+func geometryPanel(_ c: Canvas, _ model: ToyModel, in r: Rect, title: String, subtitle: String = "", extent: Double = 1.5,
+                   colors custom: [Color]? = nil) {
     c.text(title, at: Point(r.center.x, r.y - (subtitle.isEmpty ? 6 : 19)), size: 11, anchor: .middle, bold: true)
     if !subtitle.isEmpty { c.text(subtitle, at: Point(r.center.x, r.y - 6), size: 9, anchor: .middle, color: .axis) }
     c.fill(r, .paper)
@@ -24,7 +26,7 @@ func geometryPanel(_ c: Canvas, _ model: ToyModel, in r: Rect, title: String, su
         return axes.point(cos(t), sin(t))
     }
     c.polyline(circle, Color(hex: "#cccccc"), width: 0.6, dash: [2, 2])
-    let colors = importanceColors(model.n)
+    let colors = custom ?? importanceColors(model.n)
     // Least important first, so the most important is drawn on top.
     let v = model.canonicalPlanar()
     let order = Array((0..<model.n).reversed())

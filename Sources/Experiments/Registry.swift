@@ -17,6 +17,7 @@ public enum Registry {
         AnyExperiment(ConfusedFeature()),
         AnyExperiment(UniformSuperposition()),
         AnyExperiment(Polytopes()),
+        AnyExperiment(CorrelatedFeatures()),
         AnyExperiment(LearningDynamics()),
         AnyExperiment(AdversarialRobustness()),
         AnyExperiment(PrivilegedBasis()),
@@ -62,6 +63,8 @@ public enum Registry {
         var polytopes = Polytopes()
         polytopes.config.relativeDensities = [0.1, 1, 10]; polytopes.config.restarts = 1; polytopes.config.uniformRestarts = 1
         polytopes.config.recipe = quick; polytopes.config.evalSamples = 1024
+        var correlated = CorrelatedFeatures()
+        correlated.config.restarts = 1; correlated.config.recipe = quick; correlated.config.evalSamples = 1024
         var dynamics = LearningDynamics()
         dynamics.config.n = 12; dynamics.config.m = 3; dynamics.config.seeds = 2; dynamics.config.recipe = quick
         dynamics.config.checkpoints = 6; dynamics.config.evalSamples = 1024
@@ -75,6 +78,7 @@ public enum Registry {
             AnyExperiment(confused),
             AnyExperiment(uniform),
             AnyExperiment(polytopes),
+            AnyExperiment(correlated),
             AnyExperiment(dynamics),
             AnyExperiment(adversarial),
             AnyExperiment(privileged),
