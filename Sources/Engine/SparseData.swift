@@ -57,14 +57,16 @@ func sampleSparseBatch(_ x: FeatureMajorBatch, thresholds: UnsafePointer<UInt32>
 }
 
 /// A batch of sparse features as a sample-major array (batch × n), for tests and small evaluations.
-public func sparseBatch(batch: Int, density: [Float], seed: UInt64) -> [Float] {
+/// With `sets`, correlated and anticorrelated sets are applied as in training.
+public func sparseBatch(batch: Int, density: [Float], seed: UInt64, sets: [FeatureSet]? = nil) -> [Float] {
     let n = density.count
     let padded = (batch + 7) / 8 * 8
     let x = FeatureMajorBatch(rows: n, batch: padded)
     defer { x.deallocate() }
-    var rng = Xoshiro8(seed: seed)
-    let t = density.map(presenceThreshold)
+    var rng = Xoshiro8(seed: seed), choice = Xoshiro8(seed: deriveSeed(seed, 2))
+    let t = samplingThresholds(density: density, sets: sets)
     t.withUnsafeBufferPointer { sampleSparseBatch(x, thresholds: $0.baseAddress!, rng: &rng) }
+    if let sets, !sets.isEmpty { applyFeatureSets(x, sets, choice: &choice) }
     var out = [Float](repeating: 0, count: batch * n)
     for s in 0..<batch { for i in 0..<n { out[s * n + i] = x.value(i, s) } }
     return out

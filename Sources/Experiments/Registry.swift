@@ -68,6 +68,7 @@ public enum Registry {
         var dynamics = LearningDynamics()
         dynamics.config.n = 12; dynamics.config.m = 3; dynamics.config.seeds = 2; dynamics.config.recipe = quick
         dynamics.config.checkpoints = 6; dynamics.config.evalSamples = 1024
+        dynamics.config.correlatedSeeds = 1; dynamics.config.correlatedRecipe = quick
         return [
             AnyExperiment(Intro(config: intro)),
             AnyExperiment(BasicResults(id: "basic20", config: b20)),
