@@ -216,6 +216,15 @@ public struct CorrelatedFeatures: Experiment {
                          ours: counts.map(String.init).joined(separator: ", ") + " at 1−S = " + c.collapseDensities.map { formatNumber(Double($0)) }.joined(separator: ", "),
                          rule: "each count within ±1 of the paper's band", reason: "the catalogue allows one band either way (the bands are approximate)",
                          holds: bandOK))
+        for (id, text, why) in [
+            ("C5.36", "Preference order: correlated features orthogonal if possible, else side by side, else collapsed; anticorrelated features antipodal",
+             "a summary of C5.31–C5.40, each checked on its own"),
+            ("C5.38", "This suggests a 'local non-superposition' assumption under which PCA could be principled", "an interpretation"),
+            ("C5.41", "In the very dense regime the solution is equivalent to PCA", "qualitative; the 1−S = 0.6 panel shows all three pairs collapsed"),
+            ("C5.42", "PCA and superposition trade off: correlation favours PCA, sparsity favours superposition", "an interpretation of C5.40"),
+        ] {
+            out.append(.unchecked(id, section: sec, text, paper: "—", reason: why))
+        }
         return out
     }
 }

@@ -360,6 +360,15 @@ public struct UniformSuperposition: Experiment {
         out.append(.unchecked("C5.17", section: sec, "In the feature geometry graph, disconnected subgraphs are different tegum factors",
                               paper: "components ↔ mutually orthogonal groups",
                               reason: "true by construction of the graph (an edge is a non-zero W_i·W_j); we report the factors: at 1/(1−S) = \(formatNumber((sparse.inverseDensity * 10).rounded() / 10)), \(sparse.factorSizes.count) components, largest \(sparse.factorSizes.prefix(5).map(String.init).joined(separator: ", "))"))
+        for (id, text, why) in [
+            ("C5.8", "In the dense regime basis features are indistinguishable from other directions", "qualitative; the dense end of the dimensionality figure shows it: no feature passes ‖W_i‖ > 0.5 there (see C5.5)"),
+            ("C5.11", "Everything strictly between 0 and 1 is superposition: many superposition 'phases'", "an interpretation, not a measurement"),
+            ("C5.13", "Several configurations are solutions of the Thomson problem", "a remark about known geometry; not measured"),
+            ("C5.18", "Higher-dimensional solutions are often tegum products of 1-, 2- and 3-D solutions", "speculation; the factor sizes are reported under C5.17"),
+            ("C5.19", "Every rank-m PSD WᵀW corresponds to n points in R^m: polytopes and superposition strategies correspond", "a mathematical fact (Cholesky / eigendecomposition), nothing to measure"),
+        ] {
+            out.append(.unchecked(id, section: sec, text, paper: "—", reason: why))
+        }
         return out
     }
 }
