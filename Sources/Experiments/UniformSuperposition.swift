@@ -52,6 +52,15 @@ public struct UniformPoint: Codable, Sendable {
     public var meanBias: Double
     /// |ΔD*| when W is replaced by OW for a random orthogonal O (basis independence, C5.6).
     public var rotationChange: Double
+    /// The feature geometry graph as the reproduction draws it: nodes are features with D_i > 0.2, edges the pairs
+    /// with |W_i·W_j| > 0.05, weighted by |W_i·W_j| (empty when more than 150 nodes).
+    public var graphNodes: [Int]
+    public var graphEdges: [GraphEdge]
+}
+
+public struct GraphEdge: Codable, Sendable {
+    public var a, b: Int
+    public var weight: Float
 }
 
 public struct UniformResults: Codable, Sendable {
@@ -67,7 +76,7 @@ public struct UniformSuperposition: Experiment {
     public var id: String { "uniform" }
     public var title: String { "Uniform superposition: dimensions per feature and feature dimensionality" }
     public var section: String { "§5 The geometry of superposition" }
-    public var version: Int { 1 }
+    public var version: Int { 2 }
     public var seed: UInt64 { config.seed }
 
     public func validate() throws {
@@ -143,11 +152,19 @@ public struct UniformSuperposition: Experiment {
         var rotated = model
         for r in 0..<m { for i in 0..<n { rotated.W[r * n + i] = Float((0..<m).map { o[r][$0] * Double(model.W[$0 * n + i]) }.reduce(0, +)) } }
         let frob = model.W.reduce(0.0) { $0 + Double($1) * Double($1) }
+        let dims = model.dimensionality
+        var nodes = (0..<n).filter { dims[$0] > 0.2 }
+        if nodes.count > 150 { nodes = [] }
+        var edges: [GraphEdge] = []
+        for (a, i) in nodes.enumerated() {
+            for j in nodes[(a + 1)...] where abs(gram[i * n + j]) > 0.05 { edges.append(GraphEdge(a: i, b: j, weight: Float(abs(gram[i * n + j])))) }
+        }
         return UniformPoint(n: n, m: m, inverseDensity: inverseDensity, dimsPerFeature: model.dimensionsPerFeature, frobenius2: frob,
                             represented: rep.count, dims: model.dimensionality.map(Float.init), norms: norms.map(Float.init),
                             partnerCos: partner, interference: hist, factorSizes: sizes.values.sorted(by: >),
                             meanBias: rep.isEmpty ? 0 : rep.map { Double(model.b[$0]) }.reduce(0, +) / Double(rep.count),
-                            rotationChange: abs(rotated.dimensionsPerFeature - model.dimensionsPerFeature))
+                            rotationChange: abs(rotated.dimensionsPerFeature - model.dimensionsPerFeature),
+                            graphNodes: nodes, graphEdges: edges)
     }
 
     // MARK: Figures
@@ -156,7 +173,7 @@ public struct UniformSuperposition: Experiment {
                                                 (3.0 / 8, "3/8")]
 
     public func figures(_ r: UniformResults) -> [FigureOutput] {
-        [dimsFigure(r), dimensionalityFigure(r), interferenceFigure(r)]
+        [dimsFigure(r), dimensionalityFigure(r), interferenceFigure(r), graphFigure(r)]
     }
 
     func dimsFigure(_ r: UniformResults) -> FigureOutput {
@@ -268,6 +285,67 @@ public struct UniformSuperposition: Experiment {
                             caption: "The distribution of W_i·W_j over pairs of represented features: first antipodal "
                                 + "pairs at −1 and orthogonal pairs at 0; at high sparsity a spread of small positive and negative interference, "
                                 + "which the negative biases cut off.",
+                            drawing: drawing)
+    }
+
+    /// Four sweep points for the graphs: spread over the points whose graph has between 4 and 150 nodes.
+    func graphIndices(_ points: [UniformPoint]) -> [Int] {
+        let ok = points.indices.filter { points[$0].graphNodes.count >= 4 }
+        guard ok.count > 4 else { return ok }
+        return (0..<4).map { ok[$0 * (ok.count - 1) / 3] }
+    }
+
+    /// Connected components of a point's graph, largest first (ties: smallest feature first).
+    static func components(_ p: UniformPoint) -> [[Int]] {
+        var parent = [Int: Int]()
+        for v in p.graphNodes { parent[v] = v }
+        func find(_ x: Int) -> Int { var x = x; while parent[x]! != x { x = parent[x]! }; return x }
+        for e in p.graphEdges { let a = find(e.a), b = find(e.b); if a != b { parent[max(a, b)] = min(a, b) } }
+        var groups: [Int: [Int]] = [:]
+        for v in p.graphNodes { groups[find(v), default: []].append(v) }
+        return groups.values.map { $0.sorted() }.sorted { $0.count != $1.count ? $0.count > $1.count : $0[0] < $1[0] }
+    }
+
+    func graphFigure(_ r: UniformResults) -> FigureOutput {
+        let idx = graphIndices(r.main)
+        let w = 230.0
+        let drawing = Drawing(width: 90 + Double(max(1, idx.count)) * (w + 20), height: 330) { cv in
+            cv.text("Feature geometry graphs: features with D_i > 0.2, linked when |W_i·W_j| > 0.05 (n = \(config.n), m = \(config.m))",
+                    at: Point(16, 20), size: 12.5, bold: true)
+            for (k, i) in idx.enumerated() {
+                let p = r.main[i]
+                let frame = Rect(20 + Double(k) * (w + 20), 60, w, w)
+                cv.fill(frame, .paper)
+                cv.stroke(frame, Color(hex: "#bbbbbb"), width: 0.6)
+                let comps = Self.components(p)
+                cv.text("1/(1−S) = \(formatNumber((p.inverseDensity * 10).rounded() / 10))", at: Point(frame.center.x, 44), size: 10, anchor: .middle, bold: true)
+                cv.text("\(p.graphNodes.count) features, \(comps.count) component\(comps.count == 1 ? "" : "s")", at: Point(frame.center.x, 56), size: 8.5, anchor: .middle, color: .axis)
+                // Each component on its own small circle, in a grid.
+                let cols = max(1, Int(Double(comps.count).squareRoot().rounded(.up)))
+                let cell = w / Double(cols)
+                var position: [Int: Point] = [:]
+                for (c, comp) in comps.enumerated() {
+                    let centre = Point(frame.x + (Double(c % cols) + 0.5) * cell, frame.y + (Double(c / cols) + 0.5) * cell)
+                    let radius = comp.count == 1 ? 0 : cell * 0.36
+                    for (t, v) in comp.enumerated() {
+                        let a = 2 * Double.pi * Double(t) / Double(comp.count) - Double.pi / 2
+                        position[v] = Point(centre.x + radius * cos(a), centre.y + radius * sin(a))
+                    }
+                }
+                for e in p.graphEdges {
+                    guard let a = position[e.a], let b = position[e.b] else { continue }
+                    cv.line(a, b, Color(0.2, 0.2, 0.2, min(1, 0.25 + Double(e.weight))), width: 0.4 + 1.6 * Double(min(1, e.weight)))
+                }
+                for v in p.graphNodes {
+                    cv.circle(position[v]!, radius: 2.6, fill: ColorMap.viridis(min(1, Double(p.dims[v]))), stroke: .white, width: 0.4)
+                }
+            }
+            cv.colorBar(in: Rect(25 + Double(max(1, idx.count)) * (w + 20), 60, 8, 120), map: .viridis, range: 0, 1, ticks: [0, 0.5, 1], label: "D_i")
+        }
+        return FigureOutput(name: "feature-graphs",
+                            caption: "Feature geometry graphs at four sparsities: each connected component, drawn on its own circle, is a tegum "
+                                + "factor (no interference between components); edge width = |W_i·W_j|, node colour = D_i. Antipodal pairs appear "
+                                + "as two-node components, larger polytopes as larger ones.",
                             drawing: drawing)
     }
 
