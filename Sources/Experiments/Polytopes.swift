@@ -179,7 +179,7 @@ public struct Polytopes: Experiment {
     public func figures(_ r: PolytopeResults) -> [FigureOutput] {
         let c = config
         let diffs = crossover(r)
-        let drawing = Drawing(width: 980, height: 360) { cv in
+        let drawing = Drawing(width: 980, height: 380) { cv in
             cv.text("Polytopes in two dimensions (I = 1, 1−S = \(formatNumber(Double(c.density))))", at: Point(16, 20), size: 12.5, bold: true)
             geometryPanel(cv, r.triangle, in: Rect(30, 70, 150, 150), title: "n = 3: best fit")
             geometryPanel(cv, r.pentagon, in: Rect(210, 70, 150, 150), title: "n = 5: pentagon")
@@ -211,6 +211,15 @@ public struct Polytopes: Experiment {
             let lossAxes = Axes(frame: frame, x: (x0, 1), y: (-span, span), xLog: true)
             lossAxes.draw(on: cv, xLabel: "relative density ρ", yLabel: "", xTicks: [0.1, 0.2, 0.5, 1], yTicks: [-span / 1.15, 0, span / 1.15])
             cv.line(lossAxes.point(x0, 0), lossAxes.point(1, 0), .axis, width: 0.8)
+            // Every fit, relative to the best pentagon at its ρ, coloured by geometry (those off the scale are left out).
+            for (rho, fits) in zip(c.relativeDensities, r.fits) where rho <= 1.0001 {
+                guard let p = Self.best(fits, represented: 5) else { continue }
+                for f in fits where abs(f.loss - p.loss) <= span {
+                    let color = Color(hex: f.represented == 5 ? "#ee8833" : (f.represented == 4 ? "#d4b000" : "#33aa55"))
+                    cv.circle(lossAxes.point(rho, f.loss - p.loss), radius: 1.8, fill: color.withAlpha(0.7))
+                }
+            }
+            cv.text("dots: every fit (orange pentagon, yellow digons, green other)", at: Point(frame.center.x, frame.maxY + 48), size: 8.5, anchor: .middle, color: .axis)
             let pts = near.map { lossAxes.point($0.rho, $0.difference) }
             cv.polyline(pts, Color(hex: "#cc5500"), width: 1.3)
             for (p, d) in zip(pts, near) { cv.circle(p, radius: 2.6, fill: Color(hex: d.difference > 0 ? "#cc5500" : "#2255bb"), stroke: .white, width: 0.5) }
@@ -220,8 +229,8 @@ public struct Polytopes: Experiment {
         return [FigureOutput(name: "polytopes",
                              caption: "Left: the best fits for n = 3 (an antipodal pair and an orthogonal feature, not the paper's triangle) and n = 5 (the regular pentagon) in m = 2. Middle: the pentagon as feature 0 "
                                 + "(thick) is made sparser (dark) or denser (yellow) than the others, best of \(c.restarts + 2) fits per ρ: it stretches, "
-                                + "and below a critical ρ it becomes two digons with feature 0 dropped. Right: the difference of the two geometries' "
-                                + "best losses changes sign there (shown for ρ ≤ 1), a first-order phase change.",
+                                + "and below a critical ρ it becomes two digons with feature 0 dropped. Right: every fit's loss relative to the best pentagon (dots) and the difference of the two geometries' "
+                                + "best losses (line) changes sign there (shown for ρ ≤ 1), a first-order phase change.",
                              drawing: drawing)]
     }
 
