@@ -77,7 +77,7 @@ func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMa
         }
     }
     var j = 0
-    while j < nv {
+    while quads > 0 && j < nv {   // (with no full block of four rows, nothing here needs the active list)
         let width = min(2, nv - j)
         let active = nonzeroRows(rows, count: inner, vectors: j, width: width, into: list)
         for q in 0..<quads {
