@@ -95,8 +95,6 @@ public struct CorrelatedFeatures: Experiment {
 
     // MARK: Analysis
 
-    static func cosine(_ m: ToyModel, _ i: Int, _ j: Int) -> Double { m.cosine(i, j) }
-
     /// Pairs (2p, 2p+1) collapsed onto one direction: cos > 0.95, both represented (‖W‖ > 0.3).
     static func collapsed(_ m: ToyModel) -> [Int] {
         let norms = m.featureNorms

@@ -90,27 +90,6 @@ public struct LearningDynamics: Experiment {
 
     static let correlatedSets = [FeatureSet(.correlated, first: 0, count: 3), FeatureSet(.correlated, first: 3, count: 3)]
 
-    func correlatedRuns(_ ctx: RunContext) throws -> [CorrelatedDynamicsRun] {
-        let c = config
-        let steps = checkpointSteps(c.correlatedRecipe.steps)
-        let out = Slots<Result<CorrelatedDynamicsRun, Error>>(count: c.correlatedSeeds)
-        parallelFor(c.correlatedSeeds, threads: ctx.threads) { s in
-            do {
-                let spec = ToyModelSpec(n: 6, m: 3, activation: .relu, importance: Array(repeating: 1, count: 6), density: c.correlatedDensity,
-                                        seed: deriveSeed(c.seed, 300, UInt64(s)), sets: Self.correlatedSets)
-                var rng = Xoshiro(seed: deriveSeed(c.seed, 400, UInt64(s)))
-                var start = ToyModel.xavierNormal(n: 6, m: 3, activation: .relu, rng: &rng)
-                start.W = start.W.map { $0 * c.initScale }
-                let (_, snaps) = try Trainer.trainWithSnapshots(spec, recipe: c.correlatedRecipe, initial: start, at: steps)
-                let losses = snaps.map {
-                    Evaluation.loss($0, importance: spec.importance, density: spec.density, samples: c.evalSamples,
-                                    seed: deriveSeed(c.seed, 500), sets: spec.sets).mean
-                }
-                out[s] = .success(CorrelatedDynamicsRun(steps: steps, losses: losses, snapshots: snaps))
-            } catch { out[s] = .failure(error) }
-        }
-        return try out.values.map { try $0!.get() }
-    }
 
     /// The final octahedron test: three antipodal pairs (cos < −0.95), mutually orthogonal (|cos| < 0.1), each pair
     /// holding one feature of each correlated set.
@@ -123,29 +102,53 @@ public struct LearningDynamics: Experiment {
         return true
     }
 
+    /// Trains each spec from its Xavier initialisation (seeded by `initSeed(k)`) scaled by `initScale`, keeping the
+    /// weights at `steps`, and evaluates every snapshot on the same samples (`evalSeed`).
+    func snapshotRuns(_ specs: [ToyModelSpec], recipe: TrainingRecipe, steps: [Int], initSeed: @escaping @Sendable (Int) -> UInt64,
+                      evalSeed: UInt64, threads: Int) throws -> [(snapshots: [ToyModel], losses: [Double])] {
+        let c = config
+        let out = Slots<Result<([ToyModel], [Double]), Error>>(count: specs.count)
+        parallelFor(specs.count, threads: threads) { k in
+            do {
+                let spec = specs[k]
+                var rng = Xoshiro(seed: initSeed(k))
+                var start = ToyModel.xavierNormal(n: spec.n, m: spec.m, activation: .relu, rng: &rng)
+                start.W = start.W.map { $0 * c.initScale }
+                let (_, snaps) = try Trainer.trainWithSnapshots(spec, recipe: recipe, initial: start, at: steps)
+                let losses = snaps.map {
+                    Evaluation.loss($0, importance: spec.importance, density: spec.density, samples: c.evalSamples, seed: evalSeed, sets: spec.sets).mean
+                }
+                out[k] = .success((snaps, losses))
+            } catch { out[k] = .failure(error) }
+        }
+        return try out.values.map { let (s, l) = try $0!.get(); return (s, l) }
+    }
+
     public func run(_ ctx: RunContext) throws -> DynamicsResults {
         let c = config
         let steps = checkpointSteps(c.recipe.steps)
-        let out = Slots<Result<DynamicsRun, Error>>(count: c.seeds)
-        parallelFor(c.seeds, threads: ctx.threads) { s in
-            do {
-                let spec = ToyModelSpec(n: c.n, m: c.m, activation: .relu, importance: Array(repeating: 1, count: c.n), density: c.density,
-                                        seed: deriveSeed(c.seed, UInt64(s)))
-                var rng = Xoshiro(seed: deriveSeed(c.seed, 100, UInt64(s)))
-                var start = ToyModel.xavierNormal(n: c.n, m: c.m, activation: .relu, rng: &rng)
-                start.W = start.W.map { $0 * c.initScale }
-                let (trained, snaps) = try Trainer.trainWithSnapshots(spec, recipe: c.recipe, initial: start, at: steps)
-                let losses = snaps.map {
-                    Evaluation.loss($0, importance: spec.importance, density: spec.density, samples: c.evalSamples, seed: deriveSeed(c.seed, 200)).mean
-                }
-                let final = trained.model
-                let norms = final.featureNorms, dims = final.dimensionality
-                let rep = (0..<c.n).filter { norms[$0] > 0.5 }
-                out[s] = .success(DynamicsRun(steps: steps, dims: snaps.map { $0.dimensionality.map(Float.init) }, losses: losses,
-                                              represented: rep.count, allDigons: !rep.isEmpty && rep.allSatisfy { abs(dims[$0] - 0.5) <= 0.02 }))
-            } catch { out[s] = .failure(error) }
+        let specs = (0..<c.seeds).map { s in
+            ToyModelSpec(n: c.n, m: c.m, activation: .relu, importance: Array(repeating: 1, count: c.n), density: c.density,
+                         seed: deriveSeed(c.seed, UInt64(s)))
         }
-        return DynamicsResults(runs: try out.values.map { try $0!.get() }, correlated: try correlatedRuns(ctx))
+        let runs = try snapshotRuns(specs, recipe: c.recipe, steps: steps, initSeed: { deriveSeed(c.seed, 100, UInt64($0)) },
+                                    evalSeed: deriveSeed(c.seed, 200), threads: ctx.threads).map { snaps, losses -> DynamicsRun in
+            // The last checkpoint is the last step: the trained model.
+            let final = snaps.last!
+            let norms = final.featureNorms, dims = final.dimensionality
+            let rep = (0..<c.n).filter { norms[$0] > 0.5 }
+            return DynamicsRun(steps: steps, dims: snaps.map { $0.dimensionality.map(Float.init) }, losses: losses,
+                               represented: rep.count, allDigons: !rep.isEmpty && rep.allSatisfy { abs(dims[$0] - 0.5) <= 0.02 })
+        }
+        let correlatedSteps = checkpointSteps(c.correlatedRecipe.steps)
+        let correlatedSpecs = (0..<c.correlatedSeeds).map { s in
+            ToyModelSpec(n: 6, m: 3, activation: .relu, importance: Array(repeating: 1, count: 6), density: c.correlatedDensity,
+                         seed: deriveSeed(c.seed, 300, UInt64(s)), sets: Self.correlatedSets)
+        }
+        let correlated = try snapshotRuns(correlatedSpecs, recipe: c.correlatedRecipe, steps: correlatedSteps,
+                                          initSeed: { deriveSeed(c.seed, 400, UInt64($0)) }, evalSeed: deriveSeed(c.seed, 500),
+                                          threads: ctx.threads).map { CorrelatedDynamicsRun(steps: correlatedSteps, losses: $0.losses, snapshots: $0.snapshots) }
+        return DynamicsResults(runs: runs, correlated: correlated)
     }
 
     /// The run shown: the first whose features all end as digons, else the first.

@@ -135,11 +135,8 @@ public struct UniformSuperposition: Experiment {
             }
         }
         // Tegum factors: connected components among represented features, linked by |W_i·W_j| > 0.05.
-        var parent = Array(0..<n)
-        func find(_ x: Int) -> Int { var x = x; while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }; return x }
-        for (a, i) in rep.enumerated() { for j in rep[(a + 1)...] where abs(gram[i * n + j]) > 0.05 { parent[find(i)] = find(j) } }
-        var sizes: [Int: Int] = [:]
-        for i in rep { sizes[find(i), default: 0] += 1 }
+        var links: [(Int, Int)] = []
+        for (a, i) in rep.enumerated() { for j in rep[(a + 1)...] where abs(gram[i * n + j]) > 0.05 { links.append((i, j)) } }
         // Basis independence: D* of OW for a random orthogonal O (Gram–Schmidt on Gaussian columns).
         var rng = Xoshiro(seed: seed)
         var o = [[Double]]()
@@ -161,7 +158,7 @@ public struct UniformSuperposition: Experiment {
         }
         return UniformPoint(n: n, m: m, inverseDensity: inverseDensity, dimsPerFeature: model.dimensionsPerFeature, frobenius2: frob,
                             represented: rep.count, dims: model.dimensionality.map(Float.init), norms: norms.map(Float.init),
-                            partnerCos: partner, interference: hist, factorSizes: sizes.values.sorted(by: >),
+                            partnerCos: partner, interference: hist, factorSizes: Self.components(rep, links).map(\.count),
                             meanBias: rep.isEmpty ? 0 : rep.map { Double(model.b[$0]) }.reduce(0, +) / Double(rep.count),
                             rotationChange: abs(rotated.dimensionsPerFeature - model.dimensionsPerFeature),
                             graphNodes: nodes, graphEdges: edges)
@@ -295,14 +292,14 @@ public struct UniformSuperposition: Experiment {
         return (0..<4).map { ok[$0 * (ok.count - 1) / 3] }
     }
 
-    /// Connected components of a point's graph, largest first (ties: smallest feature first).
-    static func components(_ p: UniformPoint) -> [[Int]] {
+    /// Connected components of a graph, largest first (ties: smallest feature first), each sorted.
+    static func components(_ nodes: [Int], _ edges: [(Int, Int)]) -> [[Int]] {
         var parent = [Int: Int]()
-        for v in p.graphNodes { parent[v] = v }
+        for v in nodes { parent[v] = v }
         func find(_ x: Int) -> Int { var x = x; while parent[x]! != x { x = parent[x]! }; return x }
-        for e in p.graphEdges { let a = find(e.a), b = find(e.b); if a != b { parent[max(a, b)] = min(a, b) } }
+        for (a, b) in edges { let ra = find(a), rb = find(b); if ra != rb { parent[max(ra, rb)] = min(ra, rb) } }
         var groups: [Int: [Int]] = [:]
-        for v in p.graphNodes { groups[find(v), default: []].append(v) }
+        for v in nodes { groups[find(v), default: []].append(v) }
         return groups.values.map { $0.sorted() }.sorted { $0.count != $1.count ? $0.count > $1.count : $0[0] < $1[0] }
     }
 
@@ -317,7 +314,7 @@ public struct UniformSuperposition: Experiment {
                 let frame = Rect(20 + Double(k) * (w + 20), 60, w, w)
                 cv.fill(frame, .paper)
                 cv.stroke(frame, Color(hex: "#bbbbbb"), width: 0.6)
-                let comps = Self.components(p)
+                let comps = Self.components(p.graphNodes, p.graphEdges.map { ($0.a, $0.b) })
                 cv.text("1/(1−S) = \(formatNumber((p.inverseDensity * 10).rounded() / 10))", at: Point(frame.center.x, 44), size: 10, anchor: .middle, bold: true)
                 cv.text("\(p.graphNodes.count) features, \(comps.count) component\(comps.count == 1 ? "" : "s")", at: Point(frame.center.x, 56), size: 8.5, anchor: .middle, color: .axis)
                 // Each component on its own small circle, in a grid.
