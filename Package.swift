@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // Toy Models of Superposition, reproduced: package layout.
 // Layers, imported top to bottom only:
-//   Engine (numerics: RNG, models, AdamW, metrics)   Plot (Cairo figures)   Report (claims, Markdown, HTML)
+//   Engine (numerics: RNG, models, AdamW, metrics; OpenBLAS's LAPACK for small eigenproblems)   Plot (Cairo figures)   Report (claims, Markdown, HTML)
 //   Experiments (one file per paper section; joins the three, plus the cache and the pipeline)
 //   PaperCLI (the thin `paper` command)
 import PackageDescription
@@ -25,7 +25,7 @@ let package = Package(
         .systemLibrary(name: "CCmark", pkgConfig: "libcmark-gfm",
                        providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "Engine", swiftSettings: engineSettings),
+        .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: engineSettings),
         .target(name: "Plot", dependencies: ["CCairo"]),
         .target(name: "Report", dependencies: ["CCmark"]),
         .target(name: "Experiments", dependencies: ["Engine", "Plot", "Report"]),

@@ -1,0 +1,460 @@
+// The ReLU-output toy model x̂ = ReLU(WᵀWx + b) at thousands of features with a few active per sample (beyond the
+// paper: the dense high-dimensional phase). Samples are drawn as active lists, never as dense vectors; the only
+// dense work is Wᵀh for every feature, and the backward pass touches only the features whose output is positive.
+// Used by the beyond-the-paper experiments (`paper run dense`, `paper run scaling`).
+//
+// Objective: mean over the batch of Σ_i (x_i − x̂_i)² (the paper's per-sample loss, I_i = 1), plus λ·mean_i ‖W_i‖₁.
+// Optimiser: Adam with linear warm-up and cosine decay to zero, then an optional signed weight decay γ on W
+// (Liu, Liu & Gore 2025): γ ≥ 0 shrinks W (W ← W − lr·γ·W), γ < 0 pulls each row norm toward 1.
+
+import Foundation
+
+/// How the feature directions W_i are trained.
+public enum DirectionMode: String, Codable, Sendable, Hashable {
+    /// W and b are trained; W starts from unit random directions.
+    case trained
+    /// W_i = s_i·d_i with d_i the unit random directions, fixed; only s_i and b are trained.
+    case frozenRandom
+    /// As frozenRandom, with the random directions first made into a unit-norm tight frame.
+    case frozenTightFrame
+}
+
+/// One large sparse model: sizes, the data distribution, how it trains.
+public struct LargeModelSpec: Codable, Sendable, Hashable {
+    public var n: Int
+    public var m: Int
+    /// Probability that feature i is active in a sample.
+    public var probabilities: [Float]
+    /// Active values are uniform on [0, valueScale).
+    public var valueScale: Float
+    public var mode: DirectionMode
+    /// λ of the penalty λ·mean_i ‖W_i‖₁ (a subgradient inside Adam, as `loss + λ·|W|.sum()` in PyTorch).
+    public var l1: Float
+    /// Signed weight decay γ (Liu et al.); 0 for none.
+    public var gamma: Float
+    public var seed: UInt64
+
+    public init(n: Int, m: Int, probabilities: [Float], valueScale: Float = 1, mode: DirectionMode = .trained,
+                l1: Float = 0, gamma: Float = 0, seed: UInt64) {
+        self.n = n; self.m = m; self.probabilities = probabilities; self.valueScale = valueScale
+        self.mode = mode; self.l1 = l1; self.gamma = gamma; self.seed = seed
+    }
+
+    /// Checks the spec and names the first bad value.
+    public func validate() throws {
+        guard n > 0, m > 0, m % 8 == 0 else { throw EngineError.invalidConfig("m must be a positive multiple of 8, got \(m)") }
+        guard probabilities.count == n else {
+            throw EngineError.invalidConfig("\(probabilities.count) probabilities for n = \(n) features")
+        }
+        guard probabilities.allSatisfy({ $0 >= 0 && $0 <= 1 }) else { throw EngineError.invalidConfig("probabilities must lie in [0, 1]") }
+        guard valueScale > 0, l1 >= 0, gamma.isFinite else { throw EngineError.invalidConfig("valueScale > 0 and λ ≥ 0 are required") }
+    }
+}
+
+/// Adam with warm-up and cosine decay (Liu et al.'s schedule; E1 of the beyond-paper plan).
+public struct LargeRecipe: Codable, Sendable, Hashable {
+    public var steps: Int
+    public var batch: Int
+    public var lr: Float
+    public var warmup: Int
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.999
+    public var eps: Float = 1e-8
+    public var logEvery: Int
+
+    public init(steps: Int, batch: Int, lr: Float, warmup: Int, logEvery: Int = 100) {
+        self.steps = steps; self.batch = batch; self.lr = lr; self.warmup = warmup; self.logEvery = logEvery
+    }
+
+    /// The learning rate at step t (0-based): linear warm-up, then cosine to 0.
+    public func rate(_ t: Int) -> Float {
+        if t < warmup { return lr * Float(t + 1) / Float(warmup) }
+        let progress = Double(t - warmup) / Double(max(1, steps - warmup))
+        return lr * Float(0.5 * (1 + cos(Double.pi * progress)))
+    }
+
+    public func validate() throws {
+        guard steps > 0, batch > 0, lr > 0, warmup >= 0, warmup < steps, logEvery > 0 else {
+            throw EngineError.invalidConfig("recipe needs steps > warmup ≥ 0, batch > 0, lr > 0, logEvery > 0 (got steps \(steps), warmup \(warmup), batch \(batch), lr \(lr))")
+        }
+    }
+}
+
+/// A trained large model: W (n×m, row i is feature i's direction), b, the initial unit directions' seed,
+/// and the training curve.
+public struct LargeModel: Sendable {
+    public var n: Int, m: Int
+    public var w: [Float]
+    public var b: [Float]
+    /// Training-batch loss (per sample) every logEvery steps and at the last step.
+    public var lossCurve: [Float]
+
+    /// Row i of W.
+    public func row(_ i: Int) -> ArraySlice<Float> { w[(i * m)..<((i + 1) * m)] }
+}
+
+/// One batch as active lists: sample s owns entries start[s]..<start[s+1] of (index, value).
+public struct ActiveBatch: Sendable {
+    public var start: [Int] = [0]
+    public var index: [Int32] = []
+    public var value: [Float] = []
+    public var count: Int { start.count - 1 }
+}
+
+/// Draws sparse samples with per-feature probabilities: features are cut into runs of equal block maximum, each run
+/// is scanned by geometric skips at that maximum, and candidates are thinned to their own probability.
+public struct ActiveSampler: Sendable {
+    struct Run: Sendable { var lo: Int, hi: Int, q: Float, logq: Double }
+    let runs: [Run]
+    let probabilities: [Float]
+    let scale: Float
+
+    public init(probabilities: [Float], valueScale: Float, block: Int = 32) {
+        self.probabilities = probabilities; scale = valueScale
+        var runs: [Run] = []
+        var lo = 0
+        while lo < probabilities.count {
+            let hi = min(lo + block, probabilities.count)
+            let q = probabilities[lo..<hi].max()!
+            if let last = runs.last, last.q == q, last.hi == lo { runs[runs.count - 1].hi = hi }
+            else { runs.append(Run(lo: lo, hi: hi, q: q, logq: q < 1 ? log1p(-Double(q)) : 0)) }
+            lo = hi
+        }
+        self.runs = runs.filter { $0.q > 0 }
+    }
+
+    /// Appends `count` samples to `batch` (cleared first).
+    public func fill(_ batch: inout ActiveBatch, count: Int, rng: inout Xoshiro) {
+        batch.start.removeAll(keepingCapacity: true); batch.start.append(0)
+        batch.index.removeAll(keepingCapacity: true); batch.value.removeAll(keepingCapacity: true)
+        for _ in 0..<count {
+            for r in runs {
+                var i = r.lo - 1
+                while true {
+                    if r.q < 1 {
+                        let u = 1.0 - rng.unitDouble()
+                        i += 1 + Int(log(u) / r.logq)
+                    } else { i += 1 }
+                    if i >= r.hi { break }
+                    let p = probabilities[i]
+                    if p < r.q && rng.unitFloat() * r.q >= p { continue }
+                    batch.index.append(Int32(i)); batch.value.append(scale * rng.unitFloat())
+                }
+            }
+            batch.start.append(batch.index.count)
+        }
+    }
+}
+
+/// Trains large sparse models; see the file comment.
+public enum LargeTrainer {
+    /// Rows per parallel block (fixed, so the order of every sum is independent of the thread count).
+    static let blockRows = 64
+
+    /// Unit random directions (Gaussian rows, normalised), n×m, from `seed`.
+    public static func randomDirections(n: Int, m: Int, seed: UInt64) -> [Float] {
+        var rng = Xoshiro(seed: seed)
+        var d = [Float](repeating: 0, count: n * m)
+        for i in 0..<n {
+            var row = (0..<m).map { _ in rng.normal() }
+            let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            row = row.map { $0 / norm }
+            for k in 0..<m { d[i * m + k] = Float(row[k]) }
+        }
+        return d
+    }
+
+    /// The directions a spec starts from (and keeps, in the frozen modes).
+    public static func initialDirections(_ spec: LargeModelSpec) -> [Float] {
+        let d = randomDirections(n: spec.n, m: spec.m, seed: deriveSeed(spec.seed, 1))
+        return spec.mode == .frozenTightFrame ? FrameGeometry.unitTightFrame(d, n: spec.n, m: spec.m) : d
+    }
+
+    /// Trains one spec; parallel over blocks of feature rows, deterministic whatever `threads`.
+    public static func train(_ spec: LargeModelSpec, recipe: LargeRecipe, threads: Int,
+                             log: ((Int, Float) -> Void)? = nil) throws -> LargeModel {
+        try spec.validate(); try recipe.validate()
+        let n = spec.n, m = spec.m, B = recipe.batch
+        let dirs = initialDirections(spec)
+        let frozen = spec.mode != .trained
+        var state = LargeState(n: n, m: m, batch: B)
+        state.w = dirs
+        var scale = [Float](repeating: 1, count: n)
+        var adamW = AdamMoments(count: n * m), adamB = AdamMoments(count: n), adamS = AdamMoments(count: n)
+        let sampler = ActiveSampler(probabilities: spec.probabilities, valueScale: spec.valueScale)
+        var rng = Xoshiro(seed: deriveSeed(spec.seed, 2))
+        var batch = ActiveBatch()
+        var curve: [Float] = []
+        for t in 0..<recipe.steps {
+            sampler.fill(&batch, count: B, rng: &rng)
+            let loss = state.lossAndGradient(batch, l1: spec.l1, threads: threads)
+            guard loss.isFinite else { throw EngineError.diverged(instance: 0, step: t, what: "loss \(loss)") }
+            if t % recipe.logEvery == 0 || t == recipe.steps - 1 { curve.append(loss); log?(t, loss) }
+            let lr = recipe.rate(t)
+            if frozen {
+                // ∂L/∂s_i = d_i · ∂L/∂W_i; W_i = s_i d_i.
+                var gs = [Float](repeating: 0, count: n)
+                for i in 0..<n {
+                    var acc: Float = 0
+                    for k in 0..<m { acc += dirs[i * m + k] * state.gw[i * m + k] }
+                    gs[i] = acc
+                }
+                adamS.step(&scale, gs, lr: lr, t: t + 1, recipe)
+                for i in 0..<n { for k in 0..<m { state.w[i * m + k] = scale[i] * dirs[i * m + k] } }
+            } else {
+                adamW.step(&state.w, state.gw, lr: lr, t: t + 1, recipe)
+                if spec.gamma != 0 { signedDecay(&state.w, n: n, m: m, factor: lr * spec.gamma) }
+            }
+            adamB.step(&state.b, state.gb, lr: lr, t: t + 1, recipe)
+        }
+        return LargeModel(n: n, m: m, w: state.w, b: state.b, lossCurve: curve)
+    }
+
+    /// Liu et al.'s weight decay with factor lr·γ: γ ≥ 0 shrinks W; γ < 0 moves each row norm toward 1.
+    static func signedDecay(_ w: inout [Float], n: Int, m: Int, factor: Float) {
+        for i in 0..<n {
+            if factor > 0 {
+                for k in 0..<m { w[i * m + k] -= factor * w[i * m + k] }
+            } else {
+                var ss: Float = 0
+                for k in 0..<m { ss += w[i * m + k] * w[i * m + k] }
+                guard ss > 0 else { continue }
+                let c = factor * (1 - 1 / ss.squareRoot())
+                for k in 0..<m { w[i * m + k] += c * w[i * m + k] }
+            }
+        }
+    }
+
+    /// The loss per sample (paper convention) of a model on fresh samples from `seed`: mean and standard error.
+    public static func evaluate(_ model: LargeModel, probabilities: [Float], valueScale: Float, samples: Int,
+                                seed: UInt64, threads: Int) -> (mean: Double, stderr: Double) {
+        var state = LargeState(n: model.n, m: model.m, batch: 512)
+        state.w = model.w; state.b = model.b
+        let sampler = ActiveSampler(probabilities: probabilities, valueScale: valueScale)
+        var rng = Xoshiro(seed: seed)
+        var batch = ActiveBatch()
+        var sum = 0.0, sq = 0.0, count = 0
+        while count < samples {
+            let b = min(512, samples - count)
+            sampler.fill(&batch, count: b, rng: &rng)
+            let per = state.perSampleLoss(batch, threads: threads)
+            for v in per { sum += v; sq += v * v }
+            count += b
+        }
+        let mean = sum / Double(count)
+        return (mean, ((sq / Double(count) - mean * mean) / Double(max(1, count - 1))).squareRoot())
+    }
+}
+
+/// Adam's first and second moments for one parameter array.
+struct AdamMoments {
+    var m1: [Float], m2: [Float]
+    init(count: Int) { m1 = .init(repeating: 0, count: count); m2 = .init(repeating: 0, count: count) }
+
+    /// One Adam step (PyTorch's formula, no weight decay) at 1-based step t.
+    mutating func step(_ p: inout [Float], _ g: [Float], lr: Float, t: Int, _ r: LargeRecipe) {
+        let c1 = 1 - Float(pow(Double(r.beta1), Double(t))), c2 = 1 - Float(pow(Double(r.beta2), Double(t)))
+        let b1 = r.beta1, b2 = r.beta2, eps = r.eps, a = lr / c1, rc2 = 1 / c2.squareRoot()
+        m1.withUnsafeMutableBufferPointer { m1 in
+            m2.withUnsafeMutableBufferPointer { m2 in
+                p.withUnsafeMutableBufferPointer { p in
+                    g.withUnsafeBufferPointer { g in
+                        for i in 0..<p.count {
+                            m1[i] = b1 * m1[i] + (1 - b1) * g[i]
+                            m2[i] = b2 * m2[i] + (1 - b2) * g[i] * g[i]
+                            p[i] -= a * m1[i] / ((m2[i]).squareRoot() * rc2 + eps)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Parameters, gradients and scratch of one large model.
+struct LargeState {
+    let n: Int, m: Int
+    var w: [Float], b: [Float]
+    var gw: [Float], gb: [Float]
+    /// Hidden vectors transposed (m × batch), their gradients (batch × m), and the positive outputs per row block.
+    var ht: [Float], dh: [Float]
+    var positives: [[Positive]]
+
+    struct Positive { var sample: Int32; var row: Int32; var out: Float }
+
+    init(n: Int, m: Int, batch: Int) {
+        self.n = n; self.m = m
+        w = .init(repeating: 0, count: n * m); b = .init(repeating: 0, count: n)
+        gw = w; gb = b
+        ht = .init(repeating: 0, count: m * batch); dh = .init(repeating: 0, count: batch * m)
+        positives = .init(repeating: [], count: (n + LargeTrainer.blockRows - 1) / LargeTrainer.blockRows)
+    }
+
+    /// h_s = Σ_a x_a W_a, stored transposed: ht[k·B + s].
+    mutating func hidden(_ x: ActiveBatch) {
+        let B = x.count
+        if ht.count < m * B { ht = .init(repeating: 0, count: m * B); dh = .init(repeating: 0, count: B * m) }
+        for k in 0..<(m * B) { ht[k] = 0 }
+        for s in 0..<B {
+            for e in x.start[s]..<x.start[s + 1] {
+                let a = Int(x.index[e]), v = x.value[e]
+                for k in 0..<m { ht[k * B + s] += v * w[a * m + k] }
+            }
+        }
+    }
+
+    /// For every row block in parallel: every (sample, row) whose pre-activation b_j + W_j·h_s is positive.
+    mutating func findPositives(batch B: Int, threads: Int) {
+        let rowsPer = LargeTrainer.blockRows, blocks = positives.count
+        let out = Slots<[Positive]>(count: blocks)
+        let (n, m) = (self.n, self.m)
+        let cols = (B + 7) / 8
+        w.withUnsafeBufferPointer { w in
+            b.withUnsafeBufferPointer { b in
+                ht.withUnsafeBufferPointer { ht in
+                    let (w, b, ht) = (UnsafeBufferPointerBox(w), UnsafeBufferPointerBox(b), UnsafeBufferPointerBox(ht))
+                    parallelFor(blocks, threads: threads) { blk in
+                        var found: [Positive] = []
+                        let lo = blk * rowsPer, hi = min(n, lo + rowsPer)
+                        var j = lo
+                        while j < hi {
+                            let rows = min(4, hi - j)
+                            var c = 0
+                            while c < cols {
+                                positiveTile(w.p, b.p, ht.p, m: m, B: B, row: j, rows: rows, col: c, into: &found)
+                                c += 1
+                            }
+                            j += rows
+                        }
+                        out[blk] = found
+                    }
+                }
+            }
+        }
+        for i in 0..<blocks { positives[i] = out[i]! }
+    }
+
+    /// The squared-error gradient of the batch (into gw, gb) and its mean per-sample loss, plus λ·mean_i ‖W_i‖₁.
+    mutating func lossAndGradient(_ x: ActiveBatch, l1: Float, threads: Int) -> Float {
+        let B = x.count
+        hidden(x)
+        findPositives(batch: B, threads: threads)
+        for i in 0..<gw.count { gw[i] = 0 }
+        for i in 0..<n { gb[i] = 0 }
+        for i in 0..<(B * m) { dh[i] = 0 }
+        let scale = 2 / Float(B)
+        var loss: Double = 0
+        // Inactive features with a positive output: x = 0, x̂ = out.
+        for list in positives {
+            for p in list {
+                let s = Int(p.sample), j = Int(p.row)
+                if isActive(x, s, j) { continue }
+                loss += Double(p.out * p.out)
+                accumulate(s, j, dout: scale * p.out, B: B)
+            }
+        }
+        // Active features: every one, whatever its output's sign.
+        for s in 0..<B {
+            for e in x.start[s]..<x.start[s + 1] {
+                let a = Int(x.index[e])
+                var out = b[a]
+                for k in 0..<m { out += w[a * m + k] * ht[k * B + s] }
+                let err = max(out, 0) - x.value[e]
+                loss += Double(err * err)
+                if out > 0 { accumulate(s, a, dout: scale * err, B: B) }
+            }
+        }
+        // Through h = Σ_a x_a W_a.
+        for s in 0..<B {
+            for e in x.start[s]..<x.start[s + 1] {
+                let a = Int(x.index[e]), v = x.value[e]
+                for k in 0..<m { gw[a * m + k] += v * dh[s * m + k] }
+            }
+        }
+        var penalty: Double = 0
+        if l1 > 0 {
+            let c = l1 / Float(n)
+            for i in 0..<gw.count {
+                penalty += Double(abs(w[i]))
+                gw[i] += w[i] > 0 ? c : (w[i] < 0 ? -c : 0)
+            }
+            penalty *= Double(l1) / Double(n)
+        }
+        return Float(loss / Double(B) + penalty)
+    }
+
+    @inline(__always) func isActive(_ x: ActiveBatch, _ s: Int, _ j: Int) -> Bool {
+        for e in x.start[s]..<x.start[s + 1] where Int(x.index[e]) == j { return true }
+        return false
+    }
+
+    @inline(__always) mutating func accumulate(_ s: Int, _ j: Int, dout: Float, B: Int) {
+        gb[j] += dout
+        for k in 0..<m {
+            gw[j * m + k] += dout * ht[k * B + s]
+            dh[s * m + k] += dout * w[j * m + k]
+        }
+    }
+
+    /// Σ_i (x_i − x̂_i)² per sample, in Double.
+    mutating func perSampleLoss(_ x: ActiveBatch, threads: Int) -> [Double] {
+        let B = x.count
+        hidden(x)
+        findPositives(batch: B, threads: threads)
+        var per = [Double](repeating: 0, count: B)
+        for list in positives {
+            for p in list where !isActive(x, Int(p.sample), Int(p.row)) { per[Int(p.sample)] += Double(p.out * p.out) }
+        }
+        for s in 0..<B {
+            for e in x.start[s]..<x.start[s + 1] {
+                let a = Int(x.index[e])
+                var out = b[a]
+                for k in 0..<m { out += w[a * m + k] * ht[k * B + s] }
+                let err = max(out, 0) - x.value[e]
+                per[s] += Double(err * err)
+            }
+        }
+        return per
+    }
+}
+
+/// Lets a buffer pointer cross into a @Sendable closure (read-only use).
+struct UnsafeBufferPointerBox: @unchecked Sendable {
+    let p: UnsafeBufferPointer<Float>
+    init(_ p: UnsafeBufferPointer<Float>) { self.p = p }
+}
+
+/// Pre-activations of up to 4 rows × 8 samples (column block `col`), SIMD over samples; appends the positive ones.
+@inline(__always)
+func positiveTile(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>, _ ht: UnsafeBufferPointer<Float>,
+                  m: Int, B: Int, row: Int, rows: Int, col: Int, into found: inout [LargeState.Positive]) {
+    let s0 = col * 8, width = min(8, B - s0)
+    var a0 = SIMD8<Float>(repeating: b[row]), a1 = SIMD8<Float>(repeating: rows > 1 ? b[row + 1] : 0)
+    var a2 = SIMD8<Float>(repeating: rows > 2 ? b[row + 2] : 0), a3 = SIMD8<Float>(repeating: rows > 3 ? b[row + 3] : 0)
+    let w0 = row * m, w1 = (row + min(1, rows - 1)) * m, w2 = (row + min(2, rows - 1)) * m, w3 = (row + min(3, rows - 1)) * m
+    if width == 8 {
+        for k in 0..<m {
+            let h = UnsafeRawPointer(ht.baseAddress! + k * B + s0).loadUnaligned(as: SIMD8<Float>.self)
+            a0 = a0.addingProduct(SIMD8(repeating: w[w0 + k]), h)
+            a1 = a1.addingProduct(SIMD8(repeating: w[w1 + k]), h)
+            a2 = a2.addingProduct(SIMD8(repeating: w[w2 + k]), h)
+            a3 = a3.addingProduct(SIMD8(repeating: w[w3 + k]), h)
+        }
+    } else {
+        for k in 0..<m {
+            var h = SIMD8<Float>.zero
+            for l in 0..<width { h[l] = ht[k * B + s0 + l] }
+            a0 = a0.addingProduct(SIMD8(repeating: w[w0 + k]), h)
+            a1 = a1.addingProduct(SIMD8(repeating: w[w1 + k]), h)
+            a2 = a2.addingProduct(SIMD8(repeating: w[w2 + k]), h)
+            a3 = a3.addingProduct(SIMD8(repeating: w[w3 + k]), h)
+        }
+    }
+    @inline(__always) func collect(_ v: SIMD8<Float>, _ r: Int) {
+        guard r < rows, any(v .> 0) else { return }
+        for l in 0..<width where v[l] > 0 {
+            found.append(LargeState.Positive(sample: Int32(s0 + l), row: Int32(row + r), out: v[l]))
+        }
+    }
+    collect(a0, 0); collect(a1, 1); collect(a2, 2); collect(a3, 3)
+}

@@ -1,0 +1,137 @@
+// The large sparse model (beyond the paper): its gradient against a dense Double reference and finite differences,
+// independence of the thread count, the sampler's frequencies, and the frame geometry against exact facts.
+
+import Foundation
+import Testing
+@testable import Engine
+
+/// Dense reference: loss (mean over samples of Σ_j (x̂_j − x_j)²) and its gradient, in Double.
+private func denseReference(w: [Double], b: [Double], n: Int, m: Int, batch: ActiveBatch)
+    -> (loss: Double, gw: [Double], gb: [Double]) {
+    var gw = [Double](repeating: 0, count: n * m), gb = [Double](repeating: 0, count: n), loss = 0.0
+    let B = Double(batch.count)
+    for s in 0..<batch.count {
+        var x = [Double](repeating: 0, count: n)
+        for e in batch.start[s]..<batch.start[s + 1] { x[Int(batch.index[e])] = Double(batch.value[e]) }
+        var h = [Double](repeating: 0, count: m)
+        for i in 0..<n { for k in 0..<m { h[k] += x[i] * w[i * m + k] } }
+        var dh = [Double](repeating: 0, count: m)
+        for j in 0..<n {
+            var out = b[j]
+            for k in 0..<m { out += w[j * m + k] * h[k] }
+            let err = max(out, 0) - x[j]
+            loss += err * err / B
+            guard out > 0 else { continue }
+            let d = 2 * err / B
+            gb[j] += d
+            for k in 0..<m { gw[j * m + k] += d * h[k]; dh[k] += d * w[j * m + k] }
+        }
+        for i in 0..<n { for k in 0..<m { gw[i * m + k] += x[i] * dh[k] } }
+    }
+    return (loss, gw, gb)
+}
+
+@Test func largeModelGradientMatchesDenseReferenceAndFiniteDifferences() {
+    let n = 70, m = 8, B = 16
+    var state = LargeState(n: n, m: m, batch: B)
+    var rng = Xoshiro(seed: 5)
+    state.w = (0..<(n * m)).map { _ in Float(rng.normal() * 0.5) }
+    state.b = (0..<n).map { _ in Float(rng.normal() * 0.1) }
+    let sampler = ActiveSampler(probabilities: Array(repeating: 0.1, count: n), valueScale: 1)
+    var batch = ActiveBatch()
+    sampler.fill(&batch, count: B, rng: &rng)
+    let loss = state.lossAndGradient(batch, l1: 0, threads: 2)
+    let ref = denseReference(w: state.w.map(Double.init), b: state.b.map(Double.init), n: n, m: m, batch: batch)
+    #expect(abs(Double(loss) - ref.loss) <= 1e-5 * ref.loss)
+    let scale = ref.gw.map(abs).max()!
+    for i in 0..<(n * m) { #expect(abs(Double(state.gw[i]) - ref.gw[i]) <= 1e-5 * scale, "gW[\(i)]") }
+    for j in 0..<n { #expect(abs(Double(state.gb[j]) - ref.gb[j]) <= 1e-5 * scale, "gb[\(j)]") }
+    // Central differences of the Double reference at a few weights (tolerance: the O(h²) truncation error).
+    var w = state.w.map(Double.init)
+    for i in [0, 17, 101, 333, 559] {
+        let h = 1e-6, keep = w[i]
+        w[i] = keep + h
+        let up = denseReference(w: w, b: state.b.map(Double.init), n: n, m: m, batch: batch).loss
+        w[i] = keep - h
+        let down = denseReference(w: w, b: state.b.map(Double.init), n: n, m: m, batch: batch).loss
+        w[i] = keep
+        #expect(abs((up - down) / (2 * h) - ref.gw[i]) <= 1e-6 + 1e-4 * abs(ref.gw[i]), "finite difference at \(i)")
+    }
+}
+
+@Test func largeModelTrainingIsIndependentOfThreadCount() throws {
+    let n = 300, m = 16
+    let spec = LargeModelSpec(n: n, m: m, probabilities: Array(repeating: 2 / Float(n), count: n), seed: 9)
+    let recipe = LargeRecipe(steps: 40, batch: 64, lr: 3e-3, warmup: 5, logEvery: 10)
+    let one = try LargeTrainer.train(spec, recipe: recipe, threads: 1)
+    let two = try LargeTrainer.train(spec, recipe: recipe, threads: 2)
+    #expect(one.w == two.w && one.b == two.b && one.lossCurve == two.lossCurve)
+    #expect(one.lossCurve.last! < one.lossCurve.first!)
+}
+
+@Test func frozenModesTrainOnlyScalesAndBiases() throws {
+    let n = 64, m = 8
+    var spec = LargeModelSpec(n: n, m: m, probabilities: Array(repeating: 0.05, count: n), mode: .frozenRandom, seed: 3)
+    let recipe = LargeRecipe(steps: 30, batch: 32, lr: 1e-2, warmup: 3)
+    for mode in [DirectionMode.frozenRandom, .frozenTightFrame] {
+        spec.mode = mode
+        let model = try LargeTrainer.train(spec, recipe: recipe, threads: 2)
+        let dirs = LargeTrainer.initialDirections(spec)
+        for i in 0..<n {
+            let row = Array(model.row(i)), d = Array(dirs[(i * m)..<((i + 1) * m)])
+            let dot = zip(row, d).map { Double($0 * $1) }.reduce(0, +)
+            let norm = row.map { Double($0 * $0) }.reduce(0, +).squareRoot()
+            #expect(norm == 0 || abs(abs(dot) / norm - 1) < 1e-5, "row \(i) left its direction in \(mode)")
+        }
+    }
+}
+
+@Test func samplerDrawsEachFeatureAtItsProbability() {
+    let n = 200
+    let p = (0..<n).map { Float(0.5 / pow(Double($0 + 1), 0.8)) }
+    let sampler = ActiveSampler(probabilities: p, valueScale: 2)
+    var rng = Xoshiro(seed: 11), batch = ActiveBatch()
+    let samples = 40_000
+    sampler.fill(&batch, count: samples, rng: &rng)
+    var counts = [Int](repeating: 0, count: n)
+    for i in batch.index { counts[Int(i)] += 1 }
+    for i in [0, 1, 5, 31, 32, 100, 199] {
+        let expect = Double(p[i]) * Double(samples), sd = (expect * (1 - Double(p[i]))).squareRoot()
+        #expect(abs(Double(counts[i]) - expect) <= 5 * sd, "feature \(i): \(counts[i]) against \(expect)")   // 5σ
+    }
+    #expect(batch.value.allSatisfy { $0 >= 0 && $0 < 2 })
+}
+
+@Test func randomCosineLawMatchesMomentsAndMonteCarlo() {
+    let m = 32, law = RandomCosineLaw(m: m)
+    // ∫f = 1 and ∫c²f = 1/m, by the midpoint rule.
+    var mass = 0.0, second = 0.0
+    let k = 20_000
+    for i in 0..<k {
+        let c = -1 + (Double(i) + 0.5) * 2 / Double(k)
+        mass += law.density(c) * 2 / Double(k); second += c * c * law.density(c) * 2 / Double(k)
+    }
+    #expect(abs(mass - 1) < 1e-6 && abs(second - 1 / Double(m)) < 1e-6)
+    // Monte Carlo tail P(|c| > 0.3) from 20,000 random pairs, within 4 standard errors.
+    let d = LargeTrainer.randomDirections(n: 40_000, m: m, seed: 2)
+    var over = 0
+    for p in 0..<20_000 {
+        var c: Float = 0
+        for q in 0..<m { c += d[2 * p * m + q] * d[(2 * p + 1) * m + q] }
+        if abs(c) > 0.3 { over += 1 }
+    }
+    let t = law.tail(0.3), se = (t * (1 - t) / 20_000).squareRoot()
+    #expect(abs(Double(over) / 20_000 - t) < 4 * se)
+}
+
+@Test func unitTightFrameMeetsTheWelchBoundWithEquality() {
+    let n = 96, m = 16
+    let v = FrameGeometry.unitTightFrame(LargeTrainer.randomDirections(n: n, m: m, seed: 4), n: n, m: m)
+    let eig = FrameGeometry.symmetricEigenvalues(FrameGeometry.frameOperator(v, n: n, m: m, rows: Array(0..<n)), k: m)
+    #expect(eig.allSatisfy { abs($0 - Double(n) / Double(m)) < 1e-3 })
+    let stats = FrameGeometry.interference(v, n: n, m: m, represented: Array(repeating: true, count: n), threads: 2)
+    #expect(abs(stats.meanCos2 - welchBounds(n: n, m: m).meanCos2) < 1e-5)
+    #expect(stats.histogram.reduce(0, +) == n * (n - 1) / 2)
+    // D_i of a unit-norm tight frame is exactly m/n for every feature.
+    #expect(stats.dimensionality.allSatisfy { abs($0 - Double(m) / Double(n)) < 1e-4 })
+}
