@@ -125,7 +125,7 @@ public enum FrameGeometry {
     }
 
     /// A unit-norm tight frame near V (n×m rows): alternately V ← √(n/m)·V·(VᵀV)^(−1/2) and normalise the rows.
-    public static func unitTightFrame(_ v: [Float], n: Int, m: Int, iterations: Int = 50) -> [Float] {
+    public static func unitTightFrame(_ v: [Float], n: Int, m: Int, iterations: Int = 12) -> [Float] {
         var x = v.map(Double.init)
         for _ in 0..<iterations {
             var s = [Double](repeating: 0, count: m * m)

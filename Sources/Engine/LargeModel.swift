@@ -171,11 +171,12 @@ public enum LargeTrainer {
     }
 
     /// Trains one spec; parallel over blocks of feature rows, deterministic whatever `threads`.
-    public static func train(_ spec: LargeModelSpec, recipe: LargeRecipe, threads: Int,
+    /// `directions`, when given, must be `initialDirections(spec)` (callers that already hold them save recomputing).
+    public static func train(_ spec: LargeModelSpec, recipe: LargeRecipe, threads: Int, directions: [Float]? = nil,
                              log: ((Int, Float) -> Void)? = nil) throws -> LargeModel {
         try spec.validate(); try recipe.validate()
         let n = spec.n, m = spec.m, B = recipe.batch
-        let dirs = initialDirections(spec)
+        let dirs = directions ?? initialDirections(spec)
         let frozen = spec.mode != .trained
         var state = LargeState(n: n, m: m, batch: B)
         state.w = dirs
@@ -276,8 +277,9 @@ struct LargeState {
     let n: Int, m: Int
     var w: [Float], b: [Float]
     var gw: [Float], gb: [Float]
-    /// Hidden vectors transposed (m × batch), their gradients (batch × m), and the positive outputs per row block.
-    var ht: [Float], dh: [Float]
+    /// Hidden vectors transposed (m × batch, for the output tiles) and row-major (batch × m), their gradients
+    /// (batch × m), and the positive outputs per row block.
+    var ht: [Float], hr: [Float], dh: [Float]
     var positives: [[Positive]]
 
     struct Positive { var sample: Int32; var row: Int32; var out: Float }
@@ -286,21 +288,22 @@ struct LargeState {
         self.n = n; self.m = m
         w = .init(repeating: 0, count: n * m); b = .init(repeating: 0, count: n)
         gw = w; gb = b
-        ht = .init(repeating: 0, count: m * batch); dh = .init(repeating: 0, count: batch * m)
+        ht = .init(repeating: 0, count: m * batch); hr = ht; dh = ht
         positives = .init(repeating: [], count: (n + LargeTrainer.blockRows - 1) / LargeTrainer.blockRows)
     }
 
-    /// h_s = Σ_a x_a W_a, stored transposed: ht[k·B + s].
+    /// h_s = Σ_a x_a W_a, row-major in hr and transposed in ht.
     mutating func hidden(_ x: ActiveBatch) {
-        let B = x.count
-        if ht.count < m * B { ht = .init(repeating: 0, count: m * B); dh = .init(repeating: 0, count: B * m) }
-        for k in 0..<(m * B) { ht[k] = 0 }
+        let B = x.count, m = self.m
+        if ht.count < m * B { ht = .init(repeating: 0, count: m * B); hr = ht; dh = ht }
+        for k in 0..<(m * B) { hr[k] = 0 }
         for s in 0..<B {
             for e in x.start[s]..<x.start[s + 1] {
                 let a = Int(x.index[e]), v = x.value[e]
-                for k in 0..<m { ht[k * B + s] += v * w[a * m + k] }
+                for k in 0..<m { hr[s * m + k] += v * w[a * m + k] }
             }
         }
+        for s in 0..<B { for k in 0..<m { ht[k * B + s] = hr[s * m + k] } }
     }
 
     /// For every row block in parallel: every (sample, row) whose pre-activation b_j + W_j·h_s is positive.
@@ -308,7 +311,6 @@ struct LargeState {
         let rowsPer = LargeTrainer.blockRows, blocks = positives.count
         let out = Slots<[Positive]>(count: blocks)
         let (n, m) = (self.n, self.m)
-        let cols = (B + 7) / 8
         w.withUnsafeBufferPointer { w in
             b.withUnsafeBufferPointer { b in
                 ht.withUnsafeBufferPointer { ht in
@@ -319,10 +321,10 @@ struct LargeState {
                         var j = lo
                         while j < hi {
                             let rows = min(4, hi - j)
-                            var c = 0
-                            while c < cols {
-                                positiveTile(w.p, b.p, ht.p, m: m, B: B, row: j, rows: rows, col: c, into: &found)
-                                c += 1
+                            var s0 = 0
+                            while s0 < B {
+                                positiveTile(w.p, b.p, ht.p, m: m, B: B, row: j, rows: rows, s0: s0, into: &found)
+                                s0 += 16
                             }
                             j += rows
                         }
@@ -335,42 +337,86 @@ struct LargeState {
     }
 
     /// The squared-error gradient of the batch (into gw, gb) and its mean per-sample loss, plus λ·mean_i ‖W_i‖₁.
+    /// Every sum runs in an order fixed by the data (row blocks, then samples), never by the thread count.
     mutating func lossAndGradient(_ x: ActiveBatch, l1: Float, threads: Int) -> Float {
-        let B = x.count
+        let B = x.count, m = self.m, n = self.n
         hidden(x)
         findPositives(batch: B, threads: threads)
-        for i in 0..<gw.count { gw[i] = 0 }
-        for i in 0..<n { gb[i] = 0 }
-        for i in 0..<(B * m) { dh[i] = 0 }
         let scale = 2 / Float(B)
-        var loss: Double = 0
-        // Inactive features with a positive output: x = 0, x̂ = out.
-        for list in positives {
-            for p in list {
+        let blocks = positives.count, rowsPer = LargeTrainer.blockRows
+        // Inactive features with a positive output (x = 0, x̂ = out): gW_j += dout·h_s and gb_j, per row block.
+        let blockLoss = Slots<Double>(count: blocks)
+        let positives = self.positives
+        let gwBox = MutableBox(&gw), gbBox = MutableBox(&gb), hrBox = ReadBox(hr)
+        parallelFor(blocks, threads: threads) { blk in
+            let gw = gwBox.p, gb = gbBox.p, hr = hrBox.p
+            for j in (blk * rowsPer)..<min(n, (blk + 1) * rowsPer) {
+                gb[j] = 0
+                for k in 0..<m { gw[j * m + k] = 0 }
+            }
+            var loss = 0.0
+            for p in positives[blk] {
                 let s = Int(p.sample), j = Int(p.row)
-                if isActive(x, s, j) { continue }
+                if x.isActive(s, j) { continue }
                 loss += Double(p.out * p.out)
-                accumulate(s, j, dout: scale * p.out, B: B)
+                let d = scale * p.out
+                gb[j] += d
+                for k in 0..<m { gw[j * m + k] += d * hr[s * m + k] }
+            }
+            blockLoss[blk] = loss
+        }
+        // The same entries grouped by sample (block order kept), for dh_s = Σ dout·W_j.
+        var offsets = [Int](repeating: 0, count: B + 1)
+        for list in positives { for p in list { offsets[Int(p.sample) + 1] += 1 } }
+        for s in 0..<B { offsets[s + 1] += offsets[s] }
+        var fill = offsets
+        var entries = [Positive](repeating: Positive(sample: 0, row: 0, out: 0), count: offsets[B])
+        for list in positives { for p in list { entries[fill[Int(p.sample)]] = p; fill[Int(p.sample)] += 1 } }
+        let (bySample, sampleStart) = (entries, offsets)
+        // Per sample: dh_s from the inactive positives, then the active features (whatever their output's sign).
+        var activeDout = [Float](repeating: 0, count: x.index.count)
+        let sampleLoss = Slots<Double>(count: B)
+        let chunk = 16
+        let dhBox = MutableBox(&dh), adBox = MutableBox(&activeDout), wBox = ReadBox(w), bBox = ReadBox(b)
+        parallelFor((B + chunk - 1) / chunk, threads: threads) { c in
+            let dh = dhBox.p, w = wBox.p, b = bBox.p, hr = hrBox.p, ad = adBox.p
+            for s in (c * chunk)..<min(B, (c + 1) * chunk) {
+                for k in 0..<m { dh[s * m + k] = 0 }
+                for e in sampleStart[s]..<sampleStart[s + 1] {
+                    let j = Int(bySample[e].row)
+                    if x.isActive(s, j) { continue }
+                    let d = scale * bySample[e].out
+                    for k in 0..<m { dh[s * m + k] += d * w[j * m + k] }
+                }
+                var loss = 0.0
+                for e in x.start[s]..<x.start[s + 1] {
+                    let a = Int(x.index[e])
+                    var out = b[a]
+                    for k in 0..<m { out += w[a * m + k] * hr[s * m + k] }
+                    let err = max(out, 0) - x.value[e]
+                    loss += Double(err * err)
+                    guard out > 0 else { continue }
+                    let d = scale * err
+                    ad[e] = d
+                    for k in 0..<m { dh[s * m + k] += d * w[a * m + k] }
+                }
+                sampleLoss[s] = loss
             }
         }
-        // Active features: every one, whatever its output's sign.
+        // Active rows, in sample order: their own output's gradient, then the path through h.
         for s in 0..<B {
             for e in x.start[s]..<x.start[s + 1] {
-                let a = Int(x.index[e])
-                var out = b[a]
-                for k in 0..<m { out += w[a * m + k] * ht[k * B + s] }
-                let err = max(out, 0) - x.value[e]
-                loss += Double(err * err)
-                if out > 0 { accumulate(s, a, dout: scale * err, B: B) }
-            }
-        }
-        // Through h = Σ_a x_a W_a.
-        for s in 0..<B {
-            for e in x.start[s]..<x.start[s + 1] {
-                let a = Int(x.index[e]), v = x.value[e]
+                let a = Int(x.index[e]), v = x.value[e], d = activeDout[e]
+                if d != 0 {
+                    gb[a] += d
+                    for k in 0..<m { gw[a * m + k] += d * hr[s * m + k] }
+                }
                 for k in 0..<m { gw[a * m + k] += v * dh[s * m + k] }
             }
         }
+        var loss = 0.0
+        for i in 0..<blocks { loss += blockLoss[i]! }
+        for s in 0..<B { loss += sampleLoss[s]! }
         var penalty: Double = 0
         if l1 > 0 {
             let c = l1 / Float(n)
@@ -383,19 +429,6 @@ struct LargeState {
         return Float(loss / Double(B) + penalty)
     }
 
-    @inline(__always) func isActive(_ x: ActiveBatch, _ s: Int, _ j: Int) -> Bool {
-        for e in x.start[s]..<x.start[s + 1] where Int(x.index[e]) == j { return true }
-        return false
-    }
-
-    @inline(__always) mutating func accumulate(_ s: Int, _ j: Int, dout: Float, B: Int) {
-        gb[j] += dout
-        for k in 0..<m {
-            gw[j * m + k] += dout * ht[k * B + s]
-            dh[s * m + k] += dout * w[j * m + k]
-        }
-    }
-
     /// Σ_i (x_i − x̂_i)² per sample, in Double.
     mutating func perSampleLoss(_ x: ActiveBatch, threads: Int) -> [Double] {
         let B = x.count
@@ -403,13 +436,13 @@ struct LargeState {
         findPositives(batch: B, threads: threads)
         var per = [Double](repeating: 0, count: B)
         for list in positives {
-            for p in list where !isActive(x, Int(p.sample), Int(p.row)) { per[Int(p.sample)] += Double(p.out * p.out) }
+            for p in list where !x.isActive(Int(p.sample), Int(p.row)) { per[Int(p.sample)] += Double(p.out * p.out) }
         }
         for s in 0..<B {
             for e in x.start[s]..<x.start[s + 1] {
                 let a = Int(x.index[e])
                 var out = b[a]
-                for k in 0..<m { out += w[a * m + k] * ht[k * B + s] }
+                for k in 0..<m { out += w[a * m + k] * hr[s * m + k] }
                 let err = max(out, 0) - x.value[e]
                 per[s] += Double(err * err)
             }
@@ -418,43 +451,73 @@ struct LargeState {
     }
 }
 
+extension ActiveBatch {
+    /// Whether feature j is active in sample s.
+    @inline(__always) func isActive(_ s: Int, _ j: Int) -> Bool {
+        for e in start[s]..<start[s + 1] where Int(index[e]) == j { return true }
+        return false
+    }
+}
+
+/// A mutable array's storage for parallel jobs that write disjoint parts (valid while the array is not resized).
+struct MutableBox: @unchecked Sendable {
+    let p: UnsafeMutablePointer<Float>
+    init(_ a: inout [Float]) { p = a.withUnsafeMutableBufferPointer { $0.baseAddress! } }
+}
+
+/// An array's storage for parallel jobs that only read it (valid while the array lives unchanged).
+struct ReadBox: @unchecked Sendable {
+    let p: UnsafePointer<Float>
+    init(_ a: [Float]) { p = a.withUnsafeBufferPointer { $0.baseAddress! } }
+}
+
 /// Lets a buffer pointer cross into a @Sendable closure (read-only use).
 struct UnsafeBufferPointerBox: @unchecked Sendable {
     let p: UnsafeBufferPointer<Float>
     init(_ p: UnsafeBufferPointer<Float>) { self.p = p }
 }
 
-/// Pre-activations of up to 4 rows × 8 samples (column block `col`), SIMD over samples; appends the positive ones.
+/// Pre-activations of up to 4 rows × 16 samples from s0, SIMD over samples; appends the positive ones.
 @inline(__always)
 func positiveTile(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>, _ ht: UnsafeBufferPointer<Float>,
-                  m: Int, B: Int, row: Int, rows: Int, col: Int, into found: inout [LargeState.Positive]) {
-    let s0 = col * 8, width = min(8, B - s0)
-    var a0 = SIMD8<Float>(repeating: b[row]), a1 = SIMD8<Float>(repeating: rows > 1 ? b[row + 1] : 0)
-    var a2 = SIMD8<Float>(repeating: rows > 2 ? b[row + 2] : 0), a3 = SIMD8<Float>(repeating: rows > 3 ? b[row + 3] : 0)
-    let w0 = row * m, w1 = (row + min(1, rows - 1)) * m, w2 = (row + min(2, rows - 1)) * m, w3 = (row + min(3, rows - 1)) * m
-    if width == 8 {
+                  m: Int, B: Int, row: Int, rows: Int, s0: Int, into found: inout [LargeState.Positive]) {
+    let width = min(16, B - s0)
+    let r1 = row + min(1, rows - 1), r2 = row + min(2, rows - 1), r3 = row + min(3, rows - 1)
+    var a0 = SIMD8<Float>(repeating: b[row]), a1 = SIMD8<Float>(repeating: b[r1])
+    var a2 = SIMD8<Float>(repeating: b[r2]), a3 = SIMD8<Float>(repeating: b[r3])
+    var c0 = a0, c1 = a1, c2 = a2, c3 = a3
+    let w0 = row * m, w1 = r1 * m, w2 = r2 * m, w3 = r3 * m
+    let base = ht.baseAddress!
+    if width == 16 {
         for k in 0..<m {
-            let h = UnsafeRawPointer(ht.baseAddress! + k * B + s0).loadUnaligned(as: SIMD8<Float>.self)
-            a0 = a0.addingProduct(SIMD8(repeating: w[w0 + k]), h)
-            a1 = a1.addingProduct(SIMD8(repeating: w[w1 + k]), h)
-            a2 = a2.addingProduct(SIMD8(repeating: w[w2 + k]), h)
-            a3 = a3.addingProduct(SIMD8(repeating: w[w3 + k]), h)
+            let h = UnsafeRawPointer(base + k * B + s0).loadUnaligned(as: SIMD8<Float>.self)
+            let g = UnsafeRawPointer(base + k * B + s0 + 8).loadUnaligned(as: SIMD8<Float>.self)
+            let v0 = SIMD8(repeating: w[w0 + k]), v1 = SIMD8(repeating: w[w1 + k])
+            let v2 = SIMD8(repeating: w[w2 + k]), v3 = SIMD8(repeating: w[w3 + k])
+            a0 = a0.addingProduct(v0, h); c0 = c0.addingProduct(v0, g)
+            a1 = a1.addingProduct(v1, h); c1 = c1.addingProduct(v1, g)
+            a2 = a2.addingProduct(v2, h); c2 = c2.addingProduct(v2, g)
+            a3 = a3.addingProduct(v3, h); c3 = c3.addingProduct(v3, g)
         }
     } else {
         for k in 0..<m {
-            var h = SIMD8<Float>.zero
-            for l in 0..<width { h[l] = ht[k * B + s0 + l] }
-            a0 = a0.addingProduct(SIMD8(repeating: w[w0 + k]), h)
-            a1 = a1.addingProduct(SIMD8(repeating: w[w1 + k]), h)
-            a2 = a2.addingProduct(SIMD8(repeating: w[w2 + k]), h)
-            a3 = a3.addingProduct(SIMD8(repeating: w[w3 + k]), h)
+            var h = SIMD8<Float>.zero, g = SIMD8<Float>.zero
+            for l in 0..<min(8, width) { h[l] = ht[k * B + s0 + l] }
+            for l in 8..<max(8, width) { g[l - 8] = ht[k * B + s0 + l] }
+            let v0 = SIMD8(repeating: w[w0 + k]), v1 = SIMD8(repeating: w[w1 + k])
+            let v2 = SIMD8(repeating: w[w2 + k]), v3 = SIMD8(repeating: w[w3 + k])
+            a0 = a0.addingProduct(v0, h); c0 = c0.addingProduct(v0, g)
+            a1 = a1.addingProduct(v1, h); c1 = c1.addingProduct(v1, g)
+            a2 = a2.addingProduct(v2, h); c2 = c2.addingProduct(v2, g)
+            a3 = a3.addingProduct(v3, h); c3 = c3.addingProduct(v3, g)
         }
     }
-    @inline(__always) func collect(_ v: SIMD8<Float>, _ r: Int) {
+    @inline(__always) func collect(_ v: SIMD8<Float>, _ r: Int, _ first: Int) {
         guard r < rows, any(v .> 0) else { return }
-        for l in 0..<width where v[l] > 0 {
-            found.append(LargeState.Positive(sample: Int32(s0 + l), row: Int32(row + r), out: v[l]))
+        for l in 0..<max(0, min(8, width - first)) where v[l] > 0 {
+            found.append(LargeState.Positive(sample: Int32(s0 + first + l), row: Int32(row + r), out: v[l]))
         }
     }
-    collect(a0, 0); collect(a1, 1); collect(a2, 2); collect(a3, 3)
+    collect(a0, 0, 0); collect(c0, 0, 8); collect(a1, 1, 0); collect(c1, 1, 8)
+    collect(a2, 2, 0); collect(c2, 2, 8); collect(a3, 3, 0); collect(c3, 3, 8)
 }

@@ -24,6 +24,10 @@ public enum Registry {
         AnyExperiment(ComputationInSuperposition()),
         AnyExperiment(L1Regularisation()),
         AnyExperiment(NonlinearCompression()),
+        AnyExperiment(DensePhase()),
+        AnyExperiment(ScalingLaws()),
+        AnyExperiment(SparseBasis()),
+        AnyExperiment(VSAPrimitives()),
     ]
 
     public static let smoke: [AnyExperiment] = {
@@ -69,6 +73,19 @@ public enum Registry {
         dynamics.config.n = 12; dynamics.config.m = 3; dynamics.config.seeds = 2; dynamics.config.recipe = quick
         dynamics.config.checkpoints = 6; dynamics.config.evalSamples = 1024
         dynamics.config.correlatedSeeds = 1; dynamics.config.correlatedRecipe = quick
+        var dense = DensePhase()
+        dense.config.shapes = [[256, 16], [520, 32]]
+        dense.config.recipe = LargeRecipe(steps: 60, batch: 64, lr: 3e-3, warmup: 10, logEvery: 20)
+        dense.config.largeRecipe = dense.config.recipe; dense.config.evalSamples = 512
+        var scaling = ScalingLaws()
+        scaling.config.n = 128; scaling.config.ms = [8, 16]; scaling.config.evalSamples = 512
+        scaling.config.recipe = LargeRecipe(steps: 60, batch: 64, lr: 1e-2, warmup: 10, logEvery: 20)
+        var sparse = SparseBasis()
+        sparse.config.n = 128; sparse.config.m = 16; sparse.config.lambdas = [0, 0.1]; sparse.config.evalSamples = 512
+        sparse.config.recipe = LargeRecipe(steps: 60, batch: 64, lr: 3e-3, warmup: 10, logEvery: 20)
+        var vsa = VSAPrimitives()
+        vsa.config.dims = [64, 128]; vsa.config.trials = 20; vsa.config.memoryTests = 20; vsa.config.codebook = 32; vsa.config.mlpSteps = 30
+        vsa.config.widths = [2, 4]; vsa.config.memoryD = 128; vsa.config.pairs = [2, 8]; vsa.config.memoryCodebook = 32
         return [
             AnyExperiment(Intro(config: intro)),
             AnyExperiment(BasicResults(id: "basic20", config: b20)),
@@ -86,6 +103,10 @@ public enum Registry {
             AnyExperiment(absolute),
             AnyExperiment(l1),
             AnyExperiment(nonlinear),
+            AnyExperiment(dense),
+            AnyExperiment(scaling),
+            AnyExperiment(sparse),
+            AnyExperiment(vsa),
         ]
     }()
 }
