@@ -21,6 +21,12 @@ public struct InterferenceStats: Codable, Sendable {
     public var absQuantiles: [Double]
     /// The paper's D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)² for every feature (0 for a zero row).
     public var dimensionality: [Double]
+
+    public init(represented: Int, histogram: [Int], meanCos2: Double, maxAbsCos: Double, medianVectorMax: Double,
+                absQuantiles: [Double], dimensionality: [Double]) {
+        self.represented = represented; self.histogram = histogram; self.meanCos2 = meanCos2; self.maxAbsCos = maxAbsCos
+        self.medianVectorMax = medianVectorMax; self.absQuantiles = absQuantiles; self.dimensionality = dimensionality
+    }
 }
 
 public enum FrameGeometry {

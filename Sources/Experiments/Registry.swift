@@ -74,7 +74,7 @@ public enum Registry {
         dynamics.config.checkpoints = 6; dynamics.config.evalSamples = 1024
         dynamics.config.correlatedSeeds = 1; dynamics.config.correlatedRecipe = quick
         var dense = DensePhase()
-        dense.config.shapes = [[256, 16], [520, 32]]
+        dense.config.shapes = [[136, 16]]
         dense.config.recipe = LargeRecipe(steps: 60, batch: 64, lr: 3e-3, warmup: 10, logEvery: 20)
         dense.config.largeRecipe = dense.config.recipe; dense.config.evalSamples = 512
         var scaling = ScalingLaws()
@@ -84,8 +84,8 @@ public enum Registry {
         sparse.config.n = 128; sparse.config.m = 16; sparse.config.lambdas = [0, 0.1]; sparse.config.evalSamples = 512
         sparse.config.recipe = LargeRecipe(steps: 60, batch: 64, lr: 3e-3, warmup: 10, logEvery: 20)
         var vsa = VSAPrimitives()
-        vsa.config.dims = [64, 128]; vsa.config.trials = 20; vsa.config.memoryTests = 20; vsa.config.codebook = 32; vsa.config.mlpSteps = 30
-        vsa.config.widths = [2, 4]; vsa.config.memoryD = 128; vsa.config.pairs = [2, 8]; vsa.config.memoryCodebook = 32
+        vsa.config.dims = [64, 128]; vsa.config.trials = 20; vsa.config.memoryTests = 20; vsa.config.codebook = 32; vsa.config.mlpSteps = 30; vsa.config.productD = 4; vsa.config.mlpBatch = 16
+        vsa.config.widths = [2, 4]; vsa.config.mlpSeeds = 2; vsa.config.memoryD = 128; vsa.config.pairs = [2, 8]; vsa.config.memoryCodebook = 32
         return [
             AnyExperiment(Intro(config: intro)),
             AnyExperiment(BasicResults(id: "basic20", config: b20)),

@@ -135,3 +135,19 @@ private func denseReference(w: [Double], b: [Double], n: Int, m: Int, batch: Act
     // D_i of a unit-norm tight frame is exactly m/n for every feature.
     #expect(stats.dimensionality.allSatisfy { abs($0 - Double(m) / Double(n)) < 1e-4 })
 }
+
+@Test func productGadgetErrorFallsAsLambdaSquaredAndReluGivesMin() {
+    for act in [Activation.gelu, .silu] {
+        let e1 = abs(productGadget(0.7, -0.4, lambda: 0.1, act) - 0.7 * -0.4)
+        let e2 = abs(productGadget(0.7, -0.4, lambda: 0.05, act) - 0.7 * -0.4)
+        #expect(abs(e1 / e2 - 4) < 0.1, "\(act): error ratio \(e1 / e2) on halving λ")
+    }
+    #expect(abs(productGadget(0.7, -0.4, lambda: 0.3, .relu) - 2 * -0.4) < 1e-12)
+}
+
+@Test func productMLPLearnsToMultiply() {
+    let mlp = ProductMLP.train(d: 2, hidden: 16, activation: .silu, steps: 600, batch: 64, lr: 1e-2, warmup: 30,
+                               evalSamples: 2000, seed: 3)
+    // The best affine predictor of a⊙b from (a, b) has relative error 1; a working backward pass gets far below.
+    #expect(mlp.relativeError < 0.3, "relative error \(mlp.relativeError)")
+}
