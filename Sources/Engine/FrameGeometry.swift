@@ -104,18 +104,7 @@ public enum FrameGeometry {
     }
 
     /// The eigenvalues (ascending) of a symmetric k×k matrix (row-major, Double), by LAPACK's dsyev on one thread.
-    public static func symmetricEigenvalues(_ a: [Double], k: Int) -> [Double] {
-        precondition(a.count == k * k)
-        openblas_set_num_threads(1)
-        var a = a, w = [Double](repeating: 0, count: k), info: Int32 = 0
-        var n = Int32(k), lda = Int32(k), lwork = Int32(-1), query = 0.0
-        dsyev_("N", "U", &n, &a, &lda, &w, &query, &lwork, &info, 1, 1)
-        lwork = Int32(query)
-        var work = [Double](repeating: 0, count: Int(lwork))
-        dsyev_("N", "U", &n, &a, &lda, &w, &work, &lwork, &info, 1, 1)
-        precondition(info == 0, "dsyev failed: info \(info)")
-        return w
-    }
+    public static func symmetricEigenvalues(_ a: [Double], k: Int) -> [Double] { dsyev(a, k: k, vectors: false).values }
 
     /// The frame operator Σ_i û_i û_iᵀ (m×m, Double) of the unit rows of the selected features.
     public static func frameOperator(_ w: [Float], n: Int, m: Int, rows: [Int]) -> [Double] {
@@ -157,16 +146,23 @@ public enum FrameGeometry {
 
     /// Eigenvalues and eigenvectors (row e of the second array is eigenvector e) of a symmetric matrix, by dsyev.
     static func symmetricEigen(_ a: [Double], k: Int) -> ([Double], [Double]) {
+        let r = dsyev(a, k: k, vectors: true)
+        return (r.values, r.vectors)
+    }
+
+    /// LAPACK's dsyev on one OpenBLAS thread (so that the result never depends on the thread count). dsyev returns
+    /// eigenvectors as the columns of a column-major matrix, which read row-major are its rows.
+    static func dsyev(_ a: [Double], k: Int, vectors: Bool) -> (values: [Double], vectors: [Double]) {
+        precondition(a.count == k * k)
         openblas_set_num_threads(1)
         var a = a, w = [Double](repeating: 0, count: k), info: Int32 = 0
         var n = Int32(k), lda = Int32(k), lwork = Int32(-1), query = 0.0
-        dsyev_("V", "U", &n, &a, &lda, &w, &query, &lwork, &info, 1, 1)
+        let job = vectors ? "V" : "N"
+        dsyev_(job, "U", &n, &a, &lda, &w, &query, &lwork, &info, 1, 1)
         lwork = Int32(query)
         var work = [Double](repeating: 0, count: Int(lwork))
-        dsyev_("V", "U", &n, &a, &lda, &w, &work, &lwork, &info, 1, 1)
+        dsyev_(job, "U", &n, &a, &lda, &w, &work, &lwork, &info, 1, 1)
         precondition(info == 0, "dsyev failed: info \(info)")
-        // Column-major output: eigenvector e is column e, i.e. a[e*k ..< (e+1)*k] read as Fortran; in our row-major
-        // view that is row e.
         return (w, a)
     }
 

@@ -246,7 +246,7 @@ public struct DensePhase: Experiment {
         let sec = section
         var out: [Claim] = []
         let trained = r.shapes.compactMap { s in s.arms.first { $0.mode == .trained }.map { (s, $0) } }
-        guard let big = trained.last, let first = trained.first else { return [] }
+        guard let big = trained.last else { return [] }
         // B1: every feature represented in the dense phase.
         out.append(.rule("B1", section: sec, "With n ≫ m ≫ 1 and two active features per sample, the trained model represents (nearly) every feature",
                          paper: "conjecture: many more features than dimensions, all represented",
@@ -333,7 +333,6 @@ public struct DensePhase: Experiment {
                          rule: "trained loss below the baseline in every shape, by more than 3 standard errors",
                          reason: "3 standard errors of the evaluation loss",
                          holds: trained.allSatisfy { $0.1.loss + 3 * $0.1.lossStderr < $0.0.baselineLoss }))
-        _ = first
         return out
     }
 }

@@ -232,6 +232,12 @@ public struct VSAPrimitives: Experiment {
         return nil
     }
 
+    /// |observed − predicted| in binomial standard errors of `tests` independent tests (at least half a count).
+    static func deviation(_ observed: Double, _ predicted: Double, tests: Int) -> Double {
+        let n = Double(tests)
+        return abs(observed - predicted) / max((predicted * (1 - predicted) / n).squareRoot(), 0.5 / n)
+    }
+
     static func gadgetSlope(_ pts: [GadgetPoint]) -> Double {
         ScalingLaws.slope(pts.map { Int(($0.lambda * 1e6).rounded()) }, pts.map(\.relativeError))
     }
@@ -305,10 +311,7 @@ public struct VSAPrimitives: Experiment {
     public func claims(_ r: VSAResults) -> [Claim] {
         let sec = section
         var out: [Claim] = []
-        let worst = r.bundling.map { p -> Double in
-            let se = max((p.formula * (1 - p.formula) / Double(p.tests)).squareRoot(), 0.5 / Double(p.tests))
-            return abs(p.monteCarlo - p.formula) / se
-        }.max() ?? .infinity
+        let worst = r.bundling.map { Self.deviation($0.monteCarlo, $0.formula, tests: $0.tests) }.max() ?? .infinity
         out.append(.rule("B21", section: sec, "Bundling: the Monte Carlo retrieval accuracy matches the capacity formula at every d and k",
                          paper: "p_correct = ∫ φ(h) Φ((d + h√((k−1)d))/√(kd))^(D−1) dh (Frady, Kleyko & Sommer)",
                          ours: "largest deviation \(f2(worst)) standard errors over \(r.bundling.count) points",
@@ -349,10 +352,7 @@ public struct VSAPrimitives: Experiment {
                              reason: "half is the least for 'the gadget, rediscovered' rather than a distributed solution",
                              holds: g.localFraction >= 0.5 && s.localFraction >= 0.5))
         }
-        let cleanWorst = r.cleanup.map { p -> Double in
-            let tests = Double(config.memoryTests)
-            return abs(p.nearest - p.formula) / max((p.formula * (1 - p.formula) / tests).squareRoot(), 0.5 / tests)
-        }.max() ?? .infinity
+        let cleanWorst = r.cleanup.map { Self.deviation($0.nearest, $0.formula, tests: config.memoryTests) }.max() ?? .infinity
         out.append(.rule("B28", section: sec, "Unbinding a key–value memory leaves bundling noise: nearest-neighbour recall follows the bundling formula with k items",
                          paper: "the formula at k stored pairs",
                          ours: r.cleanup.map { "k = \($0.k): \(f3($0.nearest)) (formula \(f3($0.formula)))" }.joined(separator: "; "),

@@ -65,6 +65,10 @@ struct Build: ParsableCommand {
             s.experimentSeconds[e.id].map { "\(e.id) \(String(format: "%.1f", $0)) s (\(String(format: "%.0f", 100 * $0 / max(total, 1e-9))) %)" }
         }
         print("time by experiment: " + shares.joined(separator: ", "))
+        let beyond = p.experiments.filter { $0.section.hasPrefix("Beyond the paper") }.compactMap { s.experimentSeconds[$0.id] }
+        if !beyond.isEmpty {
+            print("time of the paper's sections \(String(format: "%.1f", total - beyond.reduce(0, +))) s, beyond the paper \(String(format: "%.1f", beyond.reduce(0, +))) s")
+        }
         print(s.line)
     }
 }
