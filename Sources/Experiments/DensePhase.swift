@@ -46,6 +46,8 @@ public struct DenseArm: Codable, Sendable {
     public var stickyFraction: Double
     /// Median ‖W_i‖ and bias over features.
     public var medianNorm: Double, medianBias: Double
+    /// Pooled kurtosis E[w⁴]/E[w²]² of the entries of the unit rows Ŵ_i (an axis-aligned basis raises it).
+    public var kurtosis: Double
 }
 
 /// The geometry of the random start and of its tight frame, and the analytic references of one shape.
@@ -53,6 +55,8 @@ public struct DenseShape: Codable, Sendable {
     public var n, m: Int
     public var random: InterferenceStats
     public var randomEigenRange: [Double]
+    /// The random start's pooled kurtosis of unit-row entries (3m/(m+2) in expectation).
+    public var randomKurtosis: Double
     public var tight: InterferenceStats
     /// The tight frame's eigenvalue range ÷ n/m (1 for an exactly tight frame; the rows are normalised last).
     public var tightEigenRange: [Double]
@@ -73,7 +77,7 @@ public struct DensePhase: Experiment {
     public var id: String { "dense" }
     public var title: String { "The dense high-dimensional phase: trained, frozen random and tight-frame directions" }
     public var section: String { "Beyond the paper: E1, the dense phase" }
-    public var version: Int { 1 }
+    public var version: Int { 2 }
     public var seed: UInt64 { config.seed }
 
     public func validate() throws {
@@ -95,7 +99,7 @@ public struct DensePhase: Experiment {
             let recipe = m > 64 ? c.largeRecipe : c.recipe
             let all = Array(repeating: true, count: n)
             var arms: [DenseArm] = []
-            var shapeInfo: (random: InterferenceStats, eig: [Double], tight: InterferenceStats, tightEig: [Double])?
+            var shapeInfo: (random: InterferenceStats, eig: [Double], tight: InterferenceStats, tightEig: [Double], kurtosis: Double)?
             var tightDirections: [Float] = []
             for mode in [DirectionMode.trained, .frozenRandom, .frozenTightFrame] {
                 let spec = LargeModelSpec(n: n, m: m, probabilities: probabilities(n), mode: mode, seed: deriveSeed(c.seed, UInt64(si)))
@@ -118,7 +122,8 @@ public struct DensePhase: Experiment {
                                      lossCurve: model.lossCurve, stats: stats, eigenRange: eigenRange(model.w, n: n, m: m, rows: repRows),
                                      medianCosInitFinal: median(cosInit), medianRelativeDimensionality: median(relDims),
                                      stickyFraction: repRows.isEmpty ? 0 : Double(repRows.filter { stats.dimensionality[$0] >= 0.25 }.count) / Double(repRows.count),
-                                     medianNorm: median(norms), medianBias: median(model.b.map(Double.init))))
+                                     medianNorm: median(norms), medianBias: median(model.b.map(Double.init)),
+                                     kurtosis: Self.kurtosis(model.w, n: n, m: m)))
                 ctx.log("dense n=\(n) m=\(m) \(mode.rawValue): loss \(formatNumber(eval.mean)), \(repRows.count) represented, \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
                 if mode == .trained {
                     let random = FrameGeometry.interference(dirs, n: n, m: m, represented: all, bins: c.bins, threads: ctx.threads)
@@ -127,18 +132,30 @@ public struct DensePhase: Experiment {
                     let tight = FrameGeometry.interference(tightDirections, n: n, m: m, represented: all,
                                                            bins: c.bins, threads: ctx.threads)
                     shapeInfo = (random, eigenRange(dirs, n: n, m: m, rows: Array(0..<n)), tight,
-                                 eigenRange(tightDirections, n: n, m: m, rows: Array(0..<n)))
+                                 eigenRange(tightDirections, n: n, m: m, rows: Array(0..<n)), Self.kurtosis(dirs, n: n, m: m))
                 }
             }
             let law = RandomCosineLaw(m: m)
             let p = Double(c.activePerSample) / Double(n), ex2 = 1.0 / 3
-            shapes.append(DenseShape(n: n, m: m, random: shapeInfo!.random, randomEigenRange: shapeInfo!.eig, tight: shapeInfo!.tight, tightEigenRange: shapeInfo!.tightEig,
+            shapes.append(DenseShape(n: n, m: m, random: shapeInfo!.random, randomEigenRange: shapeInfo!.eig, randomKurtosis: shapeInfo!.kurtosis, tight: shapeInfo!.tight, tightEigenRange: shapeInfo!.tightEig,
                                      baselineLoss: Double(n - m) * p * ex2, zeroLoss: Double(n) * p * ex2,
                                      lawVectorMax: law.medianMaximum(of: Double(n - 1)),
                                      lawPairMax: law.medianMaximum(of: Double(n) * Double(n - 1) / 2),
                                      lawQuantiles: [0.5, 0.9, 0.99, 0.999].map { law.absQuantile($0) }, arms: arms))
         }
         return DenseResults(shapes: shapes)
+    }
+
+    /// Pooled E[u⁴]/E[u²]² over the entries of the unit rows.
+    static func kurtosis(_ w: [Float], n: Int, m: Int) -> Double {
+        var s2 = 0.0, s4 = 0.0
+        for i in 0..<n {
+            let norm2 = (0..<m).reduce(0.0) { $0 + Double(w[i * m + $1]) * Double(w[i * m + $1]) }
+            guard norm2 > 0 else { continue }
+            for k in 0..<m { let u2 = Double(w[i * m + k]) * Double(w[i * m + k]) / norm2; s2 += u2; s4 += u2 * u2 }
+        }
+        let count = Double(n * m)
+        return s2 > 0 ? (s4 / count) / ((s2 / count) * (s2 / count)) : 0
     }
 
     func eigenRange(_ w: [Float], n: Int, m: Int, rows: [Int]) -> [Double] {
@@ -295,6 +312,13 @@ public struct DensePhase: Experiment {
                          reason: "histogram bins of 0.01; 0.7 and 0.8 separate 'cut' from 'kept' with room for the bin width",
                          holds: trained.allSatisfy { let t = extremes($0.1.stats.histogram), r = extremes($0.0.random.histogram)
                              return t.hi <= 0.7 * r.hi && t.lo <= 0.8 * r.lo }))
+        // B12: rotation invariance: no preferred basis emerges.
+        out.append(.rule("B12", section: sec, "Nothing makes the trained features align with the axes: their entries keep the random start's kurtosis",
+                         paper: "conjecture (rotation-invariant space); random unit rows: 3m/(m+2) = " + r.shapes.map { f3(3 * Double($0.m) / Double($0.m + 2)) }.joined(separator: ", "),
+                         ours: trained.map { "n = \($0.0.n), m = \($0.0.m): trained \(f3($0.1.kurtosis)), random start \(f3($0.0.randomKurtosis))" }.joined(separator: "; "),
+                         rule: "trained kurtosis within ±0.3 of the random start's in every shape",
+                         reason: "Adam scales each coordinate separately and so could create a preferred basis; 0.3 is ten times the sampling spread of the pooled kurtosis at n·m ≥ 65,536 entries",
+                         holds: trained.allSatisfy { abs($0.1.kurtosis - $0.0.randomKurtosis) <= 0.3 }))
         // B7: the frame operator's spectrum.
         out.append(.rule("B7", section: sec, "The trained frame operator's eigenvalues (÷ n/m) lie inside the Marchenko–Pastur range (1 ± √(m/n))², like random rows'",
                          paper: trained.map { let q = (Double($0.0.m) / Double($0.1.stats.represented)).squareRoot()

@@ -144,20 +144,20 @@ public struct ScalingLaws: Experiment {
         let sec = section
         var out: [Claim] = []
         let strongSlopes = config.alphas.map { Self.slope(config.ms, series(r, alpha: $0, gamma: -1).map(\.loss)) }
-        out.append(.rule("B16", section: sec, "Strong superposition: the loss falls like 1/m whatever the frequency distribution (Liu et al. 2025)",
+        out.append(.rule("B17", section: sec, "Strong superposition: the loss falls like 1/m whatever the frequency distribution (Liu et al. 2025)",
                          paper: "slope ≈ −1 (Liu et al. 2025)",
                          ours: zip(config.alphas, strongSlopes).map { "α = \(formatNumber($0.0)): \(f2($0.1))" }.joined(separator: "; "),
                          rule: "log–log slope within −1 ± 0.3 for every α",
                          reason: "Liu et al. report 'roughly 1/m'; 0.3 covers their spread across distributions at four m",
                          holds: strongSlopes.allSatisfy { abs($0 + 1) <= 0.3 }))
         let strongRuns = r.runs.filter { $0.gamma < 0 }
-        out.append(.rule("B17", section: sec, "With γ < 0 every feature is represented (strong superposition)",
+        out.append(.rule("B18", section: sec, "With γ < 0 every feature is represented (strong superposition)",
                          paper: "all \(config.n) features",
                          ours: strongRuns.map { "α = \(formatNumber($0.alpha)), m = \($0.m): \($0.represented)" }.joined(separator: "; "),
                          rule: "≥ 95 % of features with ‖W_i‖ > 0.5 in every strong run",
                          reason: "the pull toward norm 1 should leave no feature out; 5 % for the rarest features' noise",
                          holds: strongRuns.allSatisfy { Double($0.represented) >= 0.95 * Double(config.n) }))
-        out.append(.rule("B18", section: sec, "Strong superposition's mean squared overlap falls like 1/m (mean cos²·m ≈ 1)",
+        out.append(.rule("B19", section: sec, "Strong superposition's mean squared overlap falls like 1/m (mean cos²·m ≈ 1)",
                          paper: "1/m (Liu et al.); random vectors: cos²·m = 1",
                          ours: strongRuns.map { "α = \(formatNumber($0.alpha)), m = \($0.m): \(f3($0.meanCos2 * Double($0.m)))" }.joined(separator: "; "),
                          rule: "mean cos²·m within [0.8, 1.3] in every strong run",
@@ -166,11 +166,11 @@ public struct ScalingLaws: Experiment {
         if let k = config.alphas.firstIndex(where: { $0 > 0 }) {
             let alpha = config.alphas[k]
             let weak = Self.slope(config.ms, series(r, alpha: alpha, gamma: 1).map(\.loss)), theory = Self.slope(config.ms, r.weakCurve[k])
-            out.append(.within("B19", section: sec, "Weak superposition (γ = +1, α = \(formatNumber(alpha))): the loss follows the frequency tail (slope of the analytic weak curve)",
+            out.append(.within("B20", section: sec, "Weak superposition (γ = +1, α = \(formatNumber(alpha))): the loss follows the frequency tail (slope of the analytic weak curve)",
                                paper: theory, ours: weak, tolerance: 0.3,
                                reason: "the same ±0.3 as B15, on a slope fitted to four m"))
             let weakRuns = series(r, alpha: alpha, gamma: 1)
-            out.append(.rule("B20", section: sec, "Weak superposition represents only about the m most frequent features",
+            out.append(.rule("B21", section: sec, "Weak superposition represents only about the m most frequent features",
                              paper: "≈ m features",
                              ours: weakRuns.map { "m = \($0.m): \($0.represented)" }.joined(separator: "; "),
                              rule: "represented count at most 2m in every weak run at α = \(formatNumber(alpha))",

@@ -180,26 +180,26 @@ public struct SparseBasis: Experiment {
         let base = r.points[0], j = judged(r)
         let cost = (j.loss - base.loss) / base.loss
         return [
-            .rule("B12", section: sec, "An L1 penalty on W gives feature vectors with most components (near) zero while the features stay represented",
+            .rule("B13", section: sec, "An L1 penalty on W gives feature vectors with most components (near) zero while the features stay represented",
                   paper: "conjecture; a Gaussian row has participation ratio ≈ m/3 = \(f2(m / 3))",
                   ours: "λ = \(formatNumber(Double(j.lambda))): median participation ratio \(f2(j.participation)) (λ = 0: \(f2(base.participation))), "
                     + "support \(formatNumber(j.support)) of \(config.m), kurtosis \(f2(j.kurtosis)), \(j.represented) of \(config.n) represented, loss \(String(format: "%+.1f %%", 100 * cost))",
                   rule: "at the largest λ keeping ≥ 90 % of features represented, the median participation ratio is at most half of λ = 0's",
                   reason: "halving the number of effective non-zeros is the least that 'most components zero' can mean",
                   holds: j.participation <= 0.5 * base.participation),
-            .rule("B13", section: sec, "Sparse trained feature vectors still interfere as little as random vectors in mean square (E[cos²]·m = 1 for s-sparse codes of any s)",
+            .rule("B14", section: sec, "Sparse trained feature vectors still interfere as little as random vectors in mean square (E[cos²]·m = 1 for s-sparse codes of any s)",
                   paper: "random s-sparse codes: 1 (ours \(f3(j.codes.stats.meanCos2 * m)) at s = \(j.codes.s))",
                   ours: "λ = \(formatNumber(Double(j.lambda))): mean cos²·m \(f3(j.stats.meanCos2 * m)) (λ = 0: \(f3(base.stats.meanCos2 * m)))",
                   rule: "mean cos²·m ≤ 1.15 at the judged λ",
                   reason: "15 % above random is still 'randomness keeps interference low'; the Welch floor is \(f3(welchBounds(n: config.n, m: config.m).meanCos2 * m))",
                   holds: j.stats.meanCos2 * m <= 1.15),
-            .rule("B14", section: sec, "The worst-case tail of sparse trained vectors is no heavier than that of random s-sparse codes",
+            .rule("B15", section: sec, "The worst-case tail of sparse trained vectors is no heavier than that of random s-sparse codes",
                   paper: "random s-sparse codes' 0.999-quantile of |cos| \(f3(j.codes.stats.absQuantiles[3])) (s = \(j.codes.s))",
                   ours: "λ = \(formatNumber(Double(j.lambda))): \(f3(j.stats.absQuantiles[3])); median per-vector max \(f3(j.stats.medianVectorMax)) against \(f3(j.codes.stats.medianVectorMax))",
                   rule: "0.999-quantile of |cos| at most 1.1× the codes'",
                   reason: "10 % covers the histogram's bin width and the codes' sampling spread",
                   holds: j.stats.absQuantiles[3] <= 1.1 * j.codes.stats.absQuantiles[3]),
-            .within("B15", section: sec, "Random s-sparse sign codes are exactly orthogonal with probability ≈ e^{−s²/m}",
+            .within("B16", section: sec, "Random s-sparse sign codes are exactly orthogonal with probability ≈ e^{−s²/m}",
                     paper: j.codes.predictedOrthogonal, ours: j.codes.orthogonalFraction, tolerance: max(0.02, 0.25 * j.codes.predictedOrthogonal),
                     reason: "e^{−s²/m} is the Poisson approximation of the overlap count; it is good to about 25 % at these s and m"),
         ]

@@ -312,7 +312,7 @@ public struct VSAPrimitives: Experiment {
         let sec = section
         var out: [Claim] = []
         let worst = r.bundling.map { Self.deviation($0.monteCarlo, $0.formula, tests: $0.tests) }.max() ?? .infinity
-        out.append(.rule("B21", section: sec, "Bundling: the Monte Carlo retrieval accuracy matches the capacity formula at every d and k",
+        out.append(.rule("B22", section: sec, "Bundling: the Monte Carlo retrieval accuracy matches the capacity formula at every d and k",
                          paper: "p_correct = ∫ φ(h) Φ((d + h√((k−1)d))/√(kd))^(D−1) dh (Frady, Kleyko & Sommer)",
                          ours: "largest deviation \(f2(worst)) standard errors over \(r.bundling.count) points",
                          rule: "every point within 4 binomial standard errors (\(config.trials) independent tests each)",
@@ -320,31 +320,31 @@ public struct VSAPrimitives: Experiment {
                          holds: worst <= 4))
         let caps = config.dims.compactMap { d in capacity(r, d: d).map { (d, $0 / Double(d)) } }
         let ratios = caps.map(\.1)
-        out.append(.rule("B22", section: sec, "Bundling capacity is linear in d",
+        out.append(.rule("B23", section: sec, "Bundling capacity is linear in d",
                          paper: "capacity ∝ d (Frady, Kleyko & Sommer)",
                          ours: caps.map { "d = \($0.0): k₉₀/d = \(f3($0.1))" }.joined(separator: "; "),
                          rule: "k₉₀/d (Monte Carlo, interpolated) varies by less than ±25 % around its mean across d",
                          reason: "at D = \(config.codebook) the formula's own k₉₀/d drifts slowly with d (a log D term); 25 % allows that and the interpolation",
                          holds: caps.count == config.dims.count && ratios.allSatisfy { abs($0 / (ratios.reduce(0, +) / Double(ratios.count)) - 1) <= 0.25 }))
-        for (id, act) in [("B23", Activation.gelu), ("B24", .silu)] {
+        for (id, act) in [("B24", Activation.gelu), ("B25", .silu)] {
             let slope = Self.gadgetSlope(r.gadget.filter { $0.activation == act })
             out.append(.within(id, section: sec, "The four-neuron product from \(act.rawValue.uppercased()) has error O(λ²) (log–log slope of the error against λ)",
                                paper: 2, ours: slope, tolerance: 0.1,
                                reason: "Lin & Tegmark's expansion: the next term is λ²(a² + b²); 0.1 allows the λ⁴ term at λ = 0.4"))
         }
-        out.append(.within("B25", section: sec, "With ReLU the gadget gives 2·sign(ab)·min(|a|, |b|) instead of ab",
+        out.append(.within("B26", section: sec, "With ReLU the gadget gives 2·sign(ab)·min(|a|, |b|) instead of ab",
                            paper: 0, ours: r.reluIdentityError, tolerance: 1e-12, reason: "an identity, up to rounding"))
         let wide = config.widths.last! * config.productD
         func point(_ a: Activation) -> MLPPoint? { r.mlps.first { $0.activation == a && $0.hidden == wide } }
         if let g = point(.gelu), let s = point(.silu), let relu = point(.relu) {
-            out.append(.rule("B26", section: sec, "Smooth nonlinearities bind better than ReLU: a trained 2-layer MLP multiplies more accurately with GELU or SiLU",
+            out.append(.rule("B27", section: sec, "Smooth nonlinearities bind better than ReLU: a trained 2-layer MLP multiplies more accurately with GELU or SiLU",
                              paper: "conjecture (binding by element-wise product from GELU or Swish)",
                              ours: "relative error at H = \(wide), median of \(config.mlpSeeds) seeds [range]: " + [g, s, relu].map {
                                  "\($0.activation.rawValue.uppercased()) \(formatNumber($0.relativeError)) [\(formatNumber($0.errorRange[0]))–\(formatNumber($0.errorRange[1]))]" }.joined(separator: ", "),
                              rule: "the worst GELU and SiLU seeds both below the best ReLU seed at the widest H",
                              reason: "the direction is the question; all three share the recipe and the data stream",
                              holds: g.errorRange[1] < relu.errorRange[0] && s.errorRange[1] < relu.errorRange[0]))
-            out.append(.rule("B27", section: sec, "Trained product MLPs rediscover local gadgets: each hidden unit reads one coordinate pair (a_k, b_k)",
+            out.append(.rule("B28", section: sec, "Trained product MLPs rediscover local gadgets: each hidden unit reads one coordinate pair (a_k, b_k)",
                              paper: "Lin & Tegmark's four neurons per product",
                              ours: "units with ≥ 90 % of their input weight on one pair at H = \(wide), median of \(config.mlpSeeds) seeds [range]: " + [g, s, relu].map {
                                  "\($0.activation.rawValue.uppercased()) \(Int((100 * $0.localFraction).rounded())) % [\(Int((100 * $0.localRange[0]).rounded()))–\(Int((100 * $0.localRange[1]).rounded())) %]" }.joined(separator: ", "),
@@ -353,14 +353,14 @@ public struct VSAPrimitives: Experiment {
                              holds: g.localFraction >= 0.5 && s.localFraction >= 0.5))
         }
         let cleanWorst = r.cleanup.map { Self.deviation($0.nearest, $0.formula, tests: config.memoryTests) }.max() ?? .infinity
-        out.append(.rule("B28", section: sec, "Unbinding a key–value memory leaves bundling noise: nearest-neighbour recall follows the bundling formula with k items",
+        out.append(.rule("B29", section: sec, "Unbinding a key–value memory leaves bundling noise: nearest-neighbour recall follows the bundling formula with k items",
                          paper: "the formula at k stored pairs",
                          ours: r.cleanup.map { "k = \($0.k): \(f3($0.nearest)) (formula \(f3($0.formula)))" }.joined(separator: "; "),
                          rule: "every k within 4 binomial standard errors",
                          reason: "as B20",
                          holds: cleanWorst <= 4))
         let good = r.cleanup.filter { $0.nearest >= 0.99 }
-        out.append(.rule("B29", section: sec, "One softmax-attention step over the value codebook is a clean-up memory (Ramsauer et al. 2020)",
+        out.append(.rule("B30", section: sec, "One softmax-attention step over the value codebook is a clean-up memory (Ramsauer et al. 2020)",
                          paper: "retrieval in one update when the patterns are well separated",
                          ours: r.cleanup.map { "k = \($0.k): cos \(f3($0.cosBefore)) → \(f3($0.cosAfter)), accuracy \(f3($0.attentionAccuracy)) (NN \(f3($0.nearest)))" }.joined(separator: "; "),
                          rule: "wherever nearest neighbour recalls ≥ 99 %, the attention output has mean cos ≥ 0.95 with the true value; its accuracy never falls below nearest neighbour's by more than 0.01",

@@ -49,9 +49,9 @@ private func stats(meanCos2: Double, histogram: [Int] = [1], maxAbs: Double = 0.
     }
     let weak = e.config.alphas.map { _ in e.config.ms.map { pow(Double($0), -0.6) } }
     let good = e.claims(ScalingResults(runs: runs(-1), weakCurve: weak))
-    #expect(good.first { $0.id == "B16" }?.status == .pass)
+    #expect(good.first { $0.id == "B17" }?.status == .pass)
     let steep = e.claims(ScalingResults(runs: runs(-2), weakCurve: weak))
-    #expect(steep.first { $0.id == "B16" }?.status == .fail)
+    #expect(steep.first { $0.id == "B17" }?.status == .fail)
     #expect(abs(ScalingLaws.slope([16, 32, 64], [1, 0.5, 0.25]) + 1) < 1e-12)
 }
 
@@ -63,7 +63,7 @@ private func stats(meanCos2: Double, histogram: [Int] = [1], maxAbs: Double = 0.
                          stats: stats(meanCos2: 1 / 64), codes: codes, participationHistogram: [])
     }
     let halved = e.claims(SparseBasisResults(initialParticipation: 21, points: [point(0, 24), point(0.1, 11)]))
-    #expect(halved.first { $0.id == "B12" }?.status == .pass)
+    #expect(halved.first { $0.id == "B13" }?.status == .pass)
     let notHalved = e.claims(SparseBasisResults(initialParticipation: 21, points: [point(0, 24), point(0.1, 13)]))
-    #expect(notHalved.first { $0.id == "B12" }?.status == .fail)
+    #expect(notHalved.first { $0.id == "B13" }?.status == .fail)
 }
