@@ -44,14 +44,14 @@ public enum FrameGeometry {
         let slots = Slots<Row>(count: n)
         let rowsPer = 32
         w.withUnsafeBufferPointer { wp in
-            let wb = UnsafeBufferPointerBox(wp)
+            let wb = ReadBox(wp)
             parallelFor((n + rowsPer - 1) / rowsPer, threads: threads) { blk in
                 for i in (blk * rowsPer)..<min(n, (blk + 1) * rowsPer) {
                     var row = Row(hist: .init(repeating: 0, count: bins), fine: .init(repeating: 0, count: fine),
                                   sumCos2: 0, maxAbs: 0, sumProj2: 0)
                     let ni = norms[i]
                     if ni > 0 {
-                        let base = wb.p.baseAddress!
+                        let base = wb.p
                         for j in 0..<n where j != i && norms[j] > 0 {
                             var acc = SIMD8<Float>.zero
                             var k = 0

@@ -92,6 +92,9 @@ public struct LargeModel: Sendable {
 
     /// Row i of W.
     public func row(_ i: Int) -> ArraySlice<Float> { w[(i * m)..<((i + 1) * m)] }
+
+    /// ‖W_i‖ for every feature (squares of Float entries summed in Double).
+    public var rowNorms: [Double] { (0..<n).map { i in row(i).map { Double($0 * $0) }.reduce(0, +).squareRoot() } }
 }
 
 /// One batch as active lists: sample s owns entries start[s]..<start[s+1] of (index, value).
@@ -315,7 +318,7 @@ struct LargeState {
         w.withUnsafeBufferPointer { w in
             b.withUnsafeBufferPointer { b in
                 ht.withUnsafeBufferPointer { ht in
-                    let (w, b, ht) = (UnsafeBufferPointerBox(w), UnsafeBufferPointerBox(b), UnsafeBufferPointerBox(ht))
+                    let (w, b, ht) = (ReadBox(w), ReadBox(b), ReadBox(ht))
                     parallelFor(blocks, threads: threads) { blk in
                         var found: [Positive] = []
                         let lo = blk * rowsPer, hi = min(n, lo + rowsPer)
@@ -324,7 +327,7 @@ struct LargeState {
                             let rows = min(4, hi - j)
                             var s0 = 0
                             while s0 < B {
-                                positiveTile(w.p, b.p, ht.p, m: m, B: B, row: j, rows: rows, s0: s0, into: &found)
+                                positiveTile(w.buffer, b.buffer, ht.buffer, m: m, B: B, row: j, rows: rows, s0: s0, into: &found)
                                 s0 += 16
                             }
                             j += rows
@@ -468,14 +471,10 @@ struct MutableBox: @unchecked Sendable {
 
 /// An array's storage for parallel jobs that only read it (valid while the array lives unchanged).
 struct ReadBox: @unchecked Sendable {
-    let p: UnsafePointer<Float>
-    init(_ a: [Float]) { p = a.withUnsafeBufferPointer { $0.baseAddress! } }
-}
-
-/// Lets a buffer pointer cross into a @Sendable closure (read-only use).
-struct UnsafeBufferPointerBox: @unchecked Sendable {
-    let p: UnsafeBufferPointer<Float>
-    init(_ p: UnsafeBufferPointer<Float>) { self.p = p }
+    let buffer: UnsafeBufferPointer<Float>
+    var p: UnsafePointer<Float> { buffer.baseAddress! }
+    init(_ a: [Float]) { buffer = a.withUnsafeBufferPointer { $0 } }
+    init(_ b: UnsafeBufferPointer<Float>) { buffer = b }
 }
 
 /// Pre-activations of up to 4 rows × 16 samples from s0, SIMD over samples; appends the positive ones.

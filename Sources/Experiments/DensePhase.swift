@@ -108,7 +108,7 @@ public struct DensePhase: Experiment {
                 let model = try LargeTrainer.train(spec, recipe: recipe, threads: ctx.threads, directions: dirs)
                 let eval = LargeTrainer.evaluate(model, probabilities: probabilities(n), valueScale: 1, samples: c.evalSamples,
                                                  seed: deriveSeed(c.seed, 99, UInt64(si)), threads: ctx.threads)
-                let norms = (0..<n).map { i in model.row(i).map { Double($0 * $0) }.reduce(0, +).squareRoot() }
+                let norms = model.rowNorms
                 let rep = norms.map { $0 > Double(c.representedNorm) }
                 let stats = FrameGeometry.interference(model.w, n: n, m: m, represented: rep, bins: c.bins, threads: ctx.threads)
                 let repRows = (0..<n).filter { rep[$0] }

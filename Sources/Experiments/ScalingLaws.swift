@@ -78,7 +78,7 @@ public struct ScalingLaws: Experiment {
                     let model = try LargeTrainer.train(spec, recipe: c.recipe, threads: ctx.threads)
                     let eval = LargeTrainer.evaluate(model, probabilities: p, valueScale: c.valueScale, samples: c.evalSamples,
                                                      seed: deriveSeed(c.seed, 99, UInt64(ai)), threads: ctx.threads)
-                    let rep = (0..<c.n).map { i in model.row(i).map { Double($0 * $0) }.reduce(0, +).squareRoot() > Double(c.representedNorm) }
+                    let rep = model.rowNorms.map { $0 > Double(c.representedNorm) }
                     let stats = FrameGeometry.interference(model.w, n: c.n, m: m, represented: rep, bins: 20, threads: ctx.threads)
                     runs.append(ScalingRun(m: m, alpha: alpha, gamma: gamma, loss: eval.mean, lossStderr: eval.stderr,
                                            represented: stats.represented, meanCos2: stats.meanCos2))
@@ -94,9 +94,9 @@ public struct ScalingLaws: Experiment {
         return ScalingResults(runs: runs, weakCurve: weak)
     }
 
-    /// Least-squares slope of log(loss) against log(m).
-    static func slope(_ ms: [Int], _ ys: [Double]) -> Double {
-        let xs = ms.map { log(Double($0)) }, ls = ys.map { log(max($0, 1e-12)) }
+    /// Least-squares slope of log(y) against log(x).
+    static func slope(_ x: [Double], _ ys: [Double]) -> Double {
+        let xs = x.map { log($0) }, ls = ys.map { log(max($0, 1e-12)) }
         let mx = xs.reduce(0, +) / Double(xs.count), my = ls.reduce(0, +) / Double(ls.count)
         let num = zip(xs, ls).map { ($0 - mx) * ($1 - my) }.reduce(0, +), den = xs.map { ($0 - mx) * ($0 - mx) }.reduce(0, +)
         return num / den
@@ -127,9 +127,9 @@ public struct ScalingLaws: Experiment {
                     }
                     c.polyline(zip(config.ms, r.weakCurve[k]).map { axes.point(Double($0.0), $0.1) }, .black, width: 1, dash: [5, 3])
                 }
-                let strong = Self.slope(config.ms, series(r, alpha: alpha, gamma: -1).map(\.loss))
-                let weak = Self.slope(config.ms, series(r, alpha: alpha, gamma: 1).map(\.loss))
-                let theory = Self.slope(config.ms, r.weakCurve[k])
+                let strong = Self.slope(config.ms.map(Double.init), series(r, alpha: alpha, gamma: -1).map(\.loss))
+                let weak = Self.slope(config.ms.map(Double.init), series(r, alpha: alpha, gamma: 1).map(\.loss))
+                let theory = Self.slope(config.ms.map(Double.init), r.weakCurve[k])
                 c.text("α = \(formatNumber(alpha))", at: Point(frame.center.x, frame.y - 8), size: 11, anchor: .middle, bold: true)
                 c.text("slopes: strong \(f2(strong)), weak \(f2(weak)), analytic weak \(f2(theory))",
                        at: Point(frame.x, frame.maxY + 46), size: 9, color: .axis)
@@ -143,7 +143,7 @@ public struct ScalingLaws: Experiment {
     public func claims(_ r: ScalingResults) -> [Claim] {
         let sec = section
         var out: [Claim] = []
-        let strongSlopes = config.alphas.map { Self.slope(config.ms, series(r, alpha: $0, gamma: -1).map(\.loss)) }
+        let strongSlopes = config.alphas.map { Self.slope(config.ms.map(Double.init), series(r, alpha: $0, gamma: -1).map(\.loss)) }
         out.append(.rule("B17", section: sec, "Strong superposition: the loss falls like 1/m whatever the frequency distribution (Liu et al. 2025)",
                          paper: "slope ≈ −1 (Liu et al. 2025)",
                          ours: zip(config.alphas, strongSlopes).map { "α = \(formatNumber($0.0)): \(f2($0.1))" }.joined(separator: "; "),
@@ -165,7 +165,7 @@ public struct ScalingLaws: Experiment {
                          holds: strongRuns.allSatisfy { let v = $0.meanCos2 * Double($0.m); return v >= 0.8 && v <= 1.3 }))
         if let k = config.alphas.firstIndex(where: { $0 > 0 }) {
             let alpha = config.alphas[k]
-            let weak = Self.slope(config.ms, series(r, alpha: alpha, gamma: 1).map(\.loss)), theory = Self.slope(config.ms, r.weakCurve[k])
+            let weak = Self.slope(config.ms.map(Double.init), series(r, alpha: alpha, gamma: 1).map(\.loss)), theory = Self.slope(config.ms.map(Double.init), r.weakCurve[k])
             out.append(.within("B20", section: sec, "Weak superposition (γ = +1, α = \(formatNumber(alpha))): the loss follows the frequency tail (slope of the analytic weak curve)",
                                paper: theory, ours: weak, tolerance: 0.3,
                                reason: "the same ±0.3 as B15, on a slope fitted to four m"))

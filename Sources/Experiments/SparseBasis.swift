@@ -80,7 +80,7 @@ public struct SparseBasis: Experiment {
             let model = try LargeTrainer.train(spec, recipe: c.recipe, threads: ctx.threads)
             let eval = LargeTrainer.evaluate(model, probabilities: p, valueScale: 1, samples: c.evalSamples,
                                              seed: deriveSeed(c.seed, 99), threads: ctx.threads)
-            let norms = (0..<n).map { i in model.row(i).map { Double($0 * $0) }.reduce(0, +).squareRoot() }
+            let norms = model.rowNorms
             let rep = norms.map { $0 > Double(c.representedNorm) }
             let rows = (0..<n).filter { rep[$0] }
             let pr = FrameGeometry.participationRatios(model.w, n: n, m: m)

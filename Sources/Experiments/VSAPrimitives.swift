@@ -239,7 +239,7 @@ public struct VSAPrimitives: Experiment {
     }
 
     static func gadgetSlope(_ pts: [GadgetPoint]) -> Double {
-        ScalingLaws.slope(pts.map { Int(($0.lambda * 1e6).rounded()) }, pts.map(\.relativeError))
+        ScalingLaws.slope(pts.map(\.lambda), pts.map(\.relativeError))
     }
 
     public func figures(_ r: VSAResults) -> [FigureOutput] {
