@@ -121,11 +121,7 @@ extension Trainer {
                 }
                 g2.withUnsafeMutableBufferPointer { rowDots(buf.z, rowsA: n, buf.h, rowsB: m, into: $0.baseAddress!) }
                 g1.withUnsafeMutableBufferPointer { rowDots(buf.dh, rowsA: m, buf.x, rowsB: n, into: $0.baseAddress!) }
-                for i in 0..<n {
-                    var s = SIMD8<Float>.zero
-                    for j in 0..<buf.z.vectors { s += buf.z.row(i)[j] }
-                    gb[i] = laneSum(s)
-                }
+                gb.withUnsafeMutableBufferPointer { rowSums(buf.z, rows: n, into: $0.baseAddress!) }
                 g1.withUnsafeMutableBufferPointer { g in m1.withUnsafeMutableBufferPointer { a in v1.withUnsafeMutableBufferPointer { v in
                     adamW(w1.baseAddress!, grad: g.baseAddress!, m1: a.baseAddress!, m2: v.baseAddress!, count: m * n, step: step, recipe: recipe)
                 } } }

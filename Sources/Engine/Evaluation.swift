@@ -34,7 +34,10 @@ public enum Evaluation {
                         buffers[b] = buf
                         sampleSparseBatch(buf.x, thresholds: thr.baseAddress!, rng: &rng)
                         if let sets, !sets.isEmpty { applyFeatureSets(buf.x, sets, choice: &choiceRng) }
-                        forwardPass(buf, W: W.baseAddress!, bias: bias.baseAddress!, n: n, m: m, hiddenReLU: model.hidden == .relu)
+                        (model.c ?? []).withUnsafeBufferPointer { c in
+                            forwardPass(buf, W: W.baseAddress!, bias: bias.baseAddress!, n: n, m: m, hiddenReLU: model.hidden == .relu,
+                                        hiddenBias: model.c == nil ? nil : c.baseAddress)
+                        }
                         for j in 0..<buf.x.vectors {
                             var l = SIMD8<Float>.zero
                             for i in 0..<n {

@@ -255,11 +255,11 @@ final class StepBuffers {
     deinit { x.deallocate(); h.deallocate(); z.deallocate(); dh.deallocate() }
 }
 
-/// H = W X (ReLU'd when `hiddenReLU`), then Z = Wᵀ H + b (pre-activation) into `buf.z`.
+/// H = W X + c (c: the hidden bias, if any; ReLU'd when `hiddenReLU`), then Z = Wᵀ H + b (pre-activation) into `buf.z`.
 @inline(__always)
 func forwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, bias: UnsafePointer<Float>, n: Int, m: Int,
-                 hiddenReLU: Bool = false) {
-    combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: W, rStride: n, cStride: 1, bias: nil, scratch: buf.scratch)
+                 hiddenReLU: Bool = false, hiddenBias: UnsafePointer<Float>? = nil) {
+    combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: W, rStride: n, cStride: 1, bias: hiddenBias, scratch: buf.scratch)
     if hiddenReLU {
         for k in 0..<m {
             let r = buf.h.row(k)
@@ -270,14 +270,16 @@ func forwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, bias: UnsafePointe
 }
 
 /// Replaces Z by dL/dZ for the objective mean over batch and features of I (x̂ − x)² (scaled by `gradScale`)
-/// and returns Σ over samples and features of I (x̂ − x)².
+/// and returns Σ over samples and features of I (x̂ − x)². The target x is the input `buf.x` unless `target` is
+/// given (adversarial training: the input is perturbed, the target stays clean).
 @inline(__always)
 func lossAndOutputGradient(_ buf: StepBuffers, importance: UnsafePointer<Float>, n: Int, relu: Bool,
-                           gradScale: Float) -> Float {
+                           gradScale: Float, target: FeatureMajorBatch? = nil) -> Float {
     var total = SIMD8<Float>.zero
     let nv = buf.x.vectors
+    let clean = target ?? buf.x
     for i in 0..<n {
-        let zr = buf.z.row(i), xr = buf.x.row(i)
+        let zr = buf.z.row(i), xr = clean.row(i)
         let imp = importance[i]
         let g = gradScale * imp
         for j in 0..<nv {
@@ -292,11 +294,12 @@ func lossAndOutputGradient(_ buf: StepBuffers, importance: UnsafePointer<Float>,
     return laneSum(total)
 }
 
-/// dH = W dZ (zero where a ReLU hidden unit is off), ∇W = H dZᵀ + dH Xᵀ, ∇b = Σ dZ (dZ is in `buf.z`).
+/// dH = W dZ (zero where a ReLU hidden unit is off), ∇W = H dZᵀ + dH Xᵀ, ∇b = Σ dZ (dZ is in `buf.z`), and
+/// ∇c = Σ dH when `gradC` is given (the hidden bias).
 @inline(__always)
 func backwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, n: Int, m: Int,
                   gradW: UnsafeMutablePointer<Float>, gradB: UnsafeMutablePointer<Float>, hiddenReLU: Bool = false,
-                  l1Gradient: Float = 0) {
+                  l1Gradient: Float = 0, gradC: UnsafeMutablePointer<Float>? = nil) {
     combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: W, rStride: n, cStride: 1, bias: nil, scratch: buf.scratch)
     if l1Gradient != 0 {
         // d/dh of λ|h|: λ·sign(h) (0 at h = 0), before the ReLU mask.
@@ -316,11 +319,17 @@ func backwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, n: Int, m: Int,
         }
     }
     pairedRowDots(buf.h, buf.dh, rowsA: m, buf.z, buf.x, rowsB: n, into: gradW, scratch: buf.scratch)
-    let nv = buf.x.vectors
-    for i in 0..<n {
-        let zr = buf.z.row(i)
+    rowSums(buf.z, rows: n, into: gradB)
+    if let gradC { rowSums(buf.dh, rows: m, into: gradC) }
+}
+
+/// out[r] = Σ over samples of rows[r], in a fixed order.
+@inline(__always)
+func rowSums(_ rows: FeatureMajorBatch, rows count: Int, into out: UnsafeMutablePointer<Float>) {
+    for r in 0..<count {
+        let row = rows.row(r)
         var s = SIMD8<Float>.zero
-        for j in 0..<nv { s += zr[j] }
-        gradB[i] = laneSum(s)
+        for j in 0..<rows.vectors { s += row[j] }
+        out[r] = laneSum(s)
     }
 }

@@ -39,22 +39,42 @@ public struct ToyModelSpec: Codable, Sendable, Hashable {
     public var l1: Float
     /// Correlated or anticorrelated feature sets (paper §5.6–§5.8); nil or empty: every feature independent.
     public var sets: [FeatureSet]?
+    /// Whether the hidden layer has a trained bias c, h = act(Wx + c) (paper §8's limitation). Default false.
+    public var hiddenBias: Bool = false
+    /// Adversarial training (paper §7): each training input is perturbed by the analytic attack on one random
+    /// feature i, x + λ (WᵀW)_i / ‖(WᵀW)_i‖ with λ = `attack` × the batch's mean input norm, computed from the
+    /// current W and held constant in the gradient; the target stays the clean x. 0: none.
+    public var attack: Float = 0
 
     public init(n: Int, m: Int, activation: OutputActivation, importance: [Float], density: [Float], seed: UInt64,
-                bias: Bool = true, hidden: HiddenActivation = .linear, l1: Float = 0, sets: [FeatureSet]? = nil) {
+                bias: Bool = true, hidden: HiddenActivation = .linear, l1: Float = 0, sets: [FeatureSet]? = nil,
+                hiddenBias: Bool = false, attack: Float = 0) {
         self.n = n; self.m = m; self.activation = activation
         self.importance = importance; self.density = density; self.seed = seed; self.bias = bias; self.hidden = hidden
-        self.l1 = l1; self.sets = sets
+        self.l1 = l1; self.sets = sets; self.hiddenBias = hiddenBias; self.attack = attack
     }
 
     /// A spec whose features all share one density.
     public init(n: Int, m: Int, activation: OutputActivation, importance: [Float], density: Float, seed: UInt64,
-                bias: Bool = true, hidden: HiddenActivation = .linear, l1: Float = 0, sets: [FeatureSet]? = nil) {
+                bias: Bool = true, hidden: HiddenActivation = .linear, l1: Float = 0, sets: [FeatureSet]? = nil,
+                hiddenBias: Bool = false, attack: Float = 0) {
         self.init(n: n, m: m, activation: activation, importance: importance,
-                  density: Array(repeating: density, count: n), seed: seed, bias: bias, hidden: hidden, l1: l1, sets: sets)
+                  density: Array(repeating: density, count: n), seed: seed, bias: bias, hidden: hidden, l1: l1, sets: sets,
+                  hiddenBias: hiddenBias, attack: attack)
     }
 
-    enum CodingKeys: String, CodingKey { case n, m, activation, importance, density, seed, bias, hidden, l1, sets }
+    enum CodingKeys: String, CodingKey { case n, m, activation, importance, density, seed, bias, hidden, l1, sets, hiddenBias, attack }
+
+    /// Writes the spec; the hidden bias and the attack only when set, so specs without them encode as before.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(n, forKey: .n); try c.encode(m, forKey: .m); try c.encode(activation, forKey: .activation)
+        try c.encode(importance, forKey: .importance); try c.encode(density, forKey: .density)
+        try c.encode(seed, forKey: .seed); try c.encode(bias, forKey: .bias); try c.encode(hidden, forKey: .hidden)
+        try c.encode(l1, forKey: .l1); try c.encodeIfPresent(sets, forKey: .sets)
+        if hiddenBias { try c.encode(hiddenBias, forKey: .hiddenBias) }
+        if attack != 0 { try c.encode(attack, forKey: .attack) }
+    }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -65,6 +85,8 @@ public struct ToyModelSpec: Codable, Sendable, Hashable {
         hidden = try c.decodeIfPresent(HiddenActivation.self, forKey: .hidden) ?? .linear
         l1 = try c.decodeIfPresent(Float.self, forKey: .l1) ?? 0
         sets = try c.decodeIfPresent([FeatureSet].self, forKey: .sets)
+        hiddenBias = try c.decodeIfPresent(Bool.self, forKey: .hiddenBias) ?? false
+        attack = try c.decodeIfPresent(Float.self, forKey: .attack) ?? 0
     }
 
     /// Checks the spec and names the first bad value.
@@ -79,6 +101,9 @@ public struct ToyModelSpec: Codable, Sendable, Hashable {
         }
         for d in density where !(d >= 0 && d <= 1) {
             throw EngineError.invalidConfig("feature density must be in [0, 1], got \(d)")
+        }
+        guard attack >= 0 && attack.isFinite else {
+            throw EngineError.invalidConfig("the attack strength must be finite and non-negative, got \(attack)")
         }
         guard l1 >= 0 && l1.isFinite else { throw EngineError.invalidConfig("the L1 coefficient must be finite and non-negative, got \(l1)") }
         for i in importance where !(i >= 0 && i.isFinite) {
@@ -111,13 +136,16 @@ public struct ToyModel: Codable, Sendable, Equatable {
     /// The output bias b, n entries.
     public var b: [Float]
     public var hidden: HiddenActivation
+    /// The hidden bias c, m entries (nil: none), h = act(Wx + c).
+    public var c: [Float]?
 
-    public init(n: Int, m: Int, activation: OutputActivation, W: [Float], b: [Float], hidden: HiddenActivation = .linear) {
-        precondition(W.count == m * n && b.count == n)
-        self.n = n; self.m = m; self.activation = activation; self.W = W; self.b = b; self.hidden = hidden
+    public init(n: Int, m: Int, activation: OutputActivation, W: [Float], b: [Float], hidden: HiddenActivation = .linear,
+                c: [Float]? = nil) {
+        precondition(W.count == m * n && b.count == n && (c == nil || c!.count == m))
+        self.n = n; self.m = m; self.activation = activation; self.W = W; self.b = b; self.hidden = hidden; self.c = c
     }
 
-    enum CodingKeys: String, CodingKey { case n, m, activation, W, b, hidden }
+    enum CodingKeys: String, CodingKey { case n, m, activation, W, b, hidden, c }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -125,6 +153,7 @@ public struct ToyModel: Codable, Sendable, Equatable {
         activation = try c.decode(OutputActivation.self, forKey: .activation)
         W = try c.decode([Float].self, forKey: .W); b = try c.decode([Float].self, forKey: .b)
         hidden = try c.decodeIfPresent(HiddenActivation.self, forKey: .hidden) ?? .linear
+        self.c = try c.decodeIfPresent([Float].self, forKey: .c)
     }
 
     /// Xavier-normal W (std √(2/(n+m)), per instance) and b = 0, drawn from `rng`.
@@ -144,7 +173,7 @@ public struct ToyModel: Codable, Sendable, Equatable {
     public func forward(_ x: [Float]) -> [Float] {
         var h = [Float](repeating: 0, count: m)
         for k in 0..<m {
-            var acc: Float = 0
+            var acc: Float = c?[k] ?? 0
             for i in 0..<n { acc += w(k, i) * x[i] }
             h[k] = hidden == .relu ? max(acc, 0) : acc
         }

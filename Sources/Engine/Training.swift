@@ -97,6 +97,12 @@ public enum Trainer {
         var initRng = Xoshiro(seed: spec.seed)
         var model = ToyModel.xavierNormal(n: n, m: m, activation: spec.activation, hidden: spec.hidden, rng: &initRng)
         if let initial { model.W = initial.W; model.b = initial.b }
+        // The hidden bias c (m entries, from 0) and the attack's clean-target buffer, when the spec asks for them.
+        var hiddenBias = [Float](repeating: 0, count: spec.hiddenBias ? m : 0)
+        if spec.hiddenBias, let c = initial?.c, c.count == m { hiddenBias = c }
+        let target: FeatureMajorBatch? = spec.attack > 0 ? FeatureMajorBatch(rows: n, batch: B) : nil
+        defer { target?.deallocate() }
+        var attackRng = Xoshiro(seed: deriveSeed(spec.seed, 3))
         let hiddenReLU = spec.hidden == .relu
         var dataRng = Xoshiro8(seed: deriveSeed(spec.seed, 1))
         let relu = spec.activation == .relu
@@ -111,7 +117,10 @@ public enum Trainer {
         let vW = UnsafeMutablePointer<Float>.allocate(capacity: m * n); vW.initialize(repeating: 0, count: m * n)
         let mb = UnsafeMutablePointer<Float>.allocate(capacity: n); mb.initialize(repeating: 0, count: n)
         let vb = UnsafeMutablePointer<Float>.allocate(capacity: n); vb.initialize(repeating: 0, count: n)
-        defer { for p in [gW, gb, mW, vW, mb, vb] { p.deallocate() } }
+        let gc = UnsafeMutablePointer<Float>.allocate(capacity: m)
+        let mc = UnsafeMutablePointer<Float>.allocate(capacity: m); mc.initialize(repeating: 0, count: m)
+        let vc = UnsafeMutablePointer<Float>.allocate(capacity: m); vc.initialize(repeating: 0, count: m)
+        defer { for p in [gW, gb, mW, vW, mb, vb, gc, mc, vc] { p.deallocate() } }
 
         var curve: [Float] = []
         // The gradient of the notebook objective: d/dx̂ of mean over batch and features.
@@ -121,14 +130,17 @@ public enum Trainer {
           try thresholds.withUnsafeBufferPointer { thrBuf in
             try model.W.withUnsafeMutableBufferPointer { wBuf in
               try model.b.withUnsafeMutableBufferPointer { bBuf in
+               try hiddenBias.withUnsafeMutableBufferPointer { cBuf in
                 let W = wBuf.baseAddress!, bias = bBuf.baseAddress!, imp = impBuf.baseAddress!
+                let c: UnsafeMutablePointer<Float>? = spec.hiddenBias ? cBuf.baseAddress! : nil
                 for step in 1...recipe.steps {
                     sampleSparseBatch(buf.x, thresholds: thrBuf.baseAddress!, rng: &dataRng)
                     if !sets.isEmpty { applyFeatureSets(buf.x, sets, choice: &choiceRng) }
-                    forwardPass(buf, W: W, bias: bias, n: n, m: m, hiddenReLU: hiddenReLU)
-                    let loss = lossAndOutputGradient(buf, importance: imp, n: n, relu: relu, gradScale: gradScale) / Float(B)
+                    if let target { applyAttack(buf.x, clean: target, W: W, n: n, m: m, strength: spec.attack, rng: &attackRng) }
+                    forwardPass(buf, W: W, bias: bias, n: n, m: m, hiddenReLU: hiddenReLU, hiddenBias: c)
+                    let loss = lossAndOutputGradient(buf, importance: imp, n: n, relu: relu, gradScale: gradScale, target: target) / Float(B)
                     backwardPass(buf, W: W, n: n, m: m, gradW: gW, gradB: gb, hiddenReLU: hiddenReLU,
-                                 l1Gradient: spec.l1 * gradScale / 2)
+                                 l1Gradient: spec.l1 * gradScale / 2, gradC: c == nil ? nil : gc)
                     if step == 1 || step % recipe.logEvery == 0 || step == recipe.steps {
                         guard loss.isFinite else {
                             throw EngineError.diverged(instance: instance, step: step, what: "loss is \(loss)")
@@ -137,18 +149,22 @@ public enum Trainer {
                     }
                     adamW(W, grad: gW, m1: mW, m2: vW, count: m * n, step: step, recipe: recipe)
                     if spec.bias { adamW(bias, grad: gb, m1: mb, m2: vb, count: n, step: step, recipe: recipe) }
+                    if let c { adamW(c, grad: gc, m1: mc, m2: vc, count: m, step: step, recipe: recipe) }
                     observe?(step) {
                         ToyModel(n: n, m: m, activation: spec.activation, W: Array(UnsafeBufferPointer(start: W, count: m * n)),
-                                 b: Array(UnsafeBufferPointer(start: bias, count: n)), hidden: spec.hidden)
+                                 b: Array(UnsafeBufferPointer(start: bias, count: n)), hidden: spec.hidden,
+                                 c: c.map { Array(UnsafeBufferPointer(start: $0, count: m)) })
                     }
                 }
                 for j in 0..<(m * n) where !W[j].isFinite {
                     throw EngineError.diverged(instance: instance, step: recipe.steps, what: "W has a non-finite entry")
                 }
+               }
               }
             }
           }
         }
+        if spec.hiddenBias { model.c = hiddenBias }
         return TrainedModel(spec: spec, model: model, lossCurve: curve)
     }
 
