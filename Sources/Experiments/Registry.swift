@@ -22,6 +22,7 @@ public enum Registry {
         AnyExperiment(AdversarialRobustness()),
         AnyExperiment(PrivilegedBasis()),
         AnyExperiment(ComputationInSuperposition()),
+        AnyExperiment(AsymmetricMotif()),
         AnyExperiment(L1Regularisation()),
         AnyExperiment(NonlinearCompression()),
         AnyExperiment(DensePhase()),
@@ -50,13 +51,16 @@ public enum Registry {
         confused.config.recipe = quick; confused.config.restarts = 2; confused.config.landscapeGrid = 9
         confused.config.landscapeSamples = 256; confused.config.evalSamples = 1024
         var privileged = PrivilegedBasis()
-        privileged.config.recipe = quick; privileged.config.restarts = 5; privileged.config.evalSamples = 512
+        privileged.config.recipe = quick; privileged.config.restarts = 5; privileged.config.evalSamples = 512; privileged.config.hiddenBiasRestarts = 2
         var adversarial = AdversarialRobustness()
         adversarial.config.recipe = quick; adversarial.config.restarts = 1; adversarial.config.evalSamples = 256
         adversarial.config.inverseDensities = [1, 4, 10]
+        adversarial.config.trainingAttacks = [0, 0.8]
         var absolute = ComputationInSuperposition()
         absolute.config.recipe = TrainingRecipe(steps: 30, batch: 64, logEvery: 10); absolute.config.evalSamples = 200
         absolute.config.n = 20; absolute.config.m = 8; absolute.config.denseRestarts = 2
+        var motif = AsymmetricMotif()
+        motif.config.recipe = TrainingRecipe(steps: 40, batch: 64, logEvery: 10); motif.config.slowRecipe = motif.config.recipe; motif.config.restarts = 2; motif.config.evalSamples = 200
         var l1 = L1Regularisation()
         l1.config.recipe = quick; l1.config.restarts = 2; l1.config.evalSamples = 512; l1.config.lambdas = [0, 0.01, 1]
         var nonlinear = NonlinearCompression()
@@ -101,6 +105,7 @@ public enum Registry {
             AnyExperiment(adversarial),
             AnyExperiment(privileged),
             AnyExperiment(absolute),
+            AnyExperiment(motif),
             AnyExperiment(l1),
             AnyExperiment(nonlinear),
             AnyExperiment(dense),

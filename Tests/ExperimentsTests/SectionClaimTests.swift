@@ -62,14 +62,27 @@ private func planar(_ v: [(Double, Double)], b: [Float] = [0, 0, 0, 0]) -> ToyMo
     for k in 0..<5 { W[k * 10 + k] = 1 }
     let mono = ToyModel(n: 10, m: 5, activation: .relu, W: W, b: Array(repeating: 0, count: 10), hidden: .relu)
     let run = PrivilegedRun(density: 0.75, model: mono, losses: [1, 1.2], topSignatures: Array(repeating: NeuronSignature.of(mono), count: 5))
-    let results = PrivilegedResults(runs: [run], linearHidden: mono)
+    var biased = mono
+    biased.c = [0.5, 0.5, 0.5, 0.5, 0.5]
+    let linearNeurons = HiddenBiasRun(density: 0.35, model: biased, loss: 0.05, positiveFraction: [1, 1, 1, 0.995, 1])
+    let results = PrivilegedResults(runs: [run], hiddenBias: [linearNeurons], linearHidden: mono)
     let claims = PrivilegedBasis().claims(results)
     #expect(claims.first { $0.id == "C8.2" }?.status == .pass)
+    #expect(claims.first { $0.id == "C8.12" }?.status == .pass)
+    // A neuron that switches off on 5 % of samples, or a negative bias, fails C8.12; so does having no run at all.
+    var cut = linearNeurons
+    cut.positiveFraction[2] = 0.95
+    var negative = linearNeurons
+    negative.model.c![0] = -0.1
+    for bad in [[cut], [negative], []] {
+        let c = PrivilegedBasis().claims(PrivilegedResults(runs: [run], hiddenBias: bad, linearHidden: mono))
+        #expect(c.first { $0.id == "C8.12" }?.status == .fail)
+    }
     var two = W
     two[1] = 0.9   // neuron 0 also stores feature 1: one polysemantic neuron
     let poly = ToyModel(n: 10, m: 5, activation: .relu, W: two, b: Array(repeating: 0, count: 10), hidden: .relu)
     let failing = PrivilegedBasis().claims(PrivilegedResults(runs: [PrivilegedRun(density: 0.75, model: poly, losses: [1], topSignatures: [])],
-                                                             linearHidden: poly))
+                                                             hiddenBias: [], linearHidden: poly))
     #expect(failing.first { $0.id == "C8.2" }?.status == .fail)
 }
 
@@ -103,4 +116,55 @@ private func planar(_ v: [(Double, Double)], b: [Float] = [0, 0, 0, 0]) -> ToyMo
     #expect(a.attacked > a.clean && b.attacked > b.clean)
     #expect(b.attacked - b.clean > a.attacked - a.clean)
     #expect(exp.attack(ToyModel(n: n, m: 5, activation: .relu, W: orthogonal, b: Array(repeating: 0, count: n)), x, strength: 0).attacked == 0)
+}
+
+/// An absolute-value model from neuron rows: (input weights over features, output weights over features).
+private func absModel(n: Int, _ neurons: [([Float], [Float])]) -> AbsModel {
+    let m = neurons.count
+    var W2 = [Float](repeating: 0, count: n * m)
+    for (k, nr) in neurons.enumerated() { for i in 0..<n { W2[i * m + k] = nr.1[i] } }
+    return AbsModel(n: n, m: m, W1: neurons.flatMap(\.0), W2: W2, b: [Float](repeating: 0, count: n))
+}
+
+@Test func theMotifSearchFindsThePapersExampleAndNotTheSymmetricCode() {
+    // Features 0 (strong) and 1 (weak): the paper's asymmetric neuron, in [2, −½], out [½, 2]; an inhibitor fired by
+    // x₀ > 0 that writes −5 onto output 1 (more than the 2·2 the first neuron adds); and a clean ± pair for feature 2.
+    let motif = absModel(n: 3, [([2, -0.5, 0], [0.5, 2, 0]), ([1, 0, 0], [0.2, -5, 0]),
+                                ([0, 0, 1], [0, 0, 1]), ([0, 0, -1], [0, 0, 1])])
+    let found = MotifSearch(motif, ratio: 3, stores: 0.2)
+    #expect(found.asymmetric.count == 1)
+    #expect(found.disjoint.map(\.neuron) == [0] && found.disjoint.first?.inhibitor == 1)
+    #expect(found.disjoint.first.map { abs($0.input.0 - 2) < 1e-6 && abs($0.output.1 - 2) < 1e-6 } == true)
+    #expect(found.cleanPairs == [2])
+    // Without the inhibitor's negative weight the interference stays positive: asymmetric, but no motif.
+    let uninhibited = absModel(n: 3, [([2, -0.5, 0], [0.5, 2, 0]), ([1, 0, 0], [0.2, -0.5, 0])])
+    let partial = MotifSearch(uninhibited, ratio: 3, stores: 0.2)
+    #expect(partial.asymmetric.count == 1 && partial.disjoint.isEmpty)
+    // The symmetric code [1, −1] in, [1, 1] out is not asymmetric; neither are output weights that are not reciprocal.
+    let symmetric = absModel(n: 2, [([1, -1], [1, 1]), ([1, 0], [0, -3])])
+    #expect(MotifSearch(symmetric, ratio: 3, stores: 0.2).asymmetric.isEmpty)
+    let unreciprocal = absModel(n: 2, [([2, -0.5], [2, 0.5]), ([1, 0], [0, -3])])
+    #expect(MotifSearch(unreciprocal, ratio: 3, stores: 0.2).asymmetric.isEmpty)
+}
+
+@Test func adversarialTrainingClaimNeedsVanishingNearEightyPercentAndReductionBelow() {
+    let e = AdversarialRobustness()
+    // n = 20 models, m = 5: superposition from two represented features sharing a direction, or none.
+    func model(shared: Bool) -> ToyModel {
+        var W = [Float](repeating: 0, count: 5 * 20)
+        W[0 * 20 + 0] = 1; W[1 * 20 + 1] = 1
+        if shared { W[0 * 20 + 2] = 0.8; W[1 * 20 + 2] = 0.6 }
+        return ToyModel(n: 20, m: 5, activation: .relu, W: W, b: [Float](repeating: 0, count: 20))
+    }
+    func trained(_ a: Float, _ shared: Bool, scale: Float = 1) -> AdversariallyTrained {
+        var m = model(shared: shared)
+        if shared { m.W[0 * 20 + 2] *= scale; m.W[1 * 20 + 2] *= scale }
+        return AdversariallyTrained(attack: a, model: m, cleanLoss: 0.1, restartLosses: [0.1])
+    }
+    let good = [trained(0, true), trained(0.4, true, scale: 0.8), trained(0.8, false), trained(1.0, false)]
+    #expect(e.adversarialTrainingClaim(good).status == .pass)
+    let tooEarly = [trained(0, true), trained(0.2, false), trained(0.8, false)]
+    #expect(e.adversarialTrainingClaim(tooEarly).status == .fail)
+    let never = [trained(0, true), trained(0.8, true, scale: 0.9), trained(1.2, true, scale: 0.8)]
+    #expect(e.adversarialTrainingClaim(never).status == .fail)
 }
