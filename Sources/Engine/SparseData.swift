@@ -33,6 +33,17 @@ public struct FeatureMajorBatch {
 @inline(__always)
 func presenceThreshold(_ density: Float) -> UInt32 { UInt32((Double(density) * 16_777_216).rounded()) }
 
+/// Float(bits) for bits < 2²⁴, exactly, in a few vector instructions: each 12-bit half h becomes the float
+/// 2²³ + h by setting the exponent bits (exact: h < 2²³), minus 2²³; then hi·4096 + lo, exact because the result
+/// has at most 24 significant bits. (The standard library's SIMD8<Float>(SIMD8<Int32>) is a call per vector.)
+@inline(__always)
+func exactFloat24(_ bits: SIMD8<UInt32>) -> SIMD8<Float> {
+    let magic = SIMD8<UInt32>(repeating: 0x4B00_0000), bias = SIMD8<Float>(repeating: 8_388_608)
+    let hi = unsafeBitCast(magic | (bits &>> 12), to: SIMD8<Float>.self) - bias
+    let lo = unsafeBitCast(magic | (bits & 0xFFF), to: SIMD8<Float>.self) - bias
+    return hi * 4096 + lo
+}
+
 /// Fills `x` with a fresh batch: for each feature, for each group of eight samples, one draw of the 8 streams.
 @inline(__always)
 func sampleSparseBatch(_ x: FeatureMajorBatch, thresholds: UnsafePointer<UInt32>, rng: inout Xoshiro8,
@@ -48,8 +59,7 @@ func sampleSparseBatch(_ x: FeatureMajorBatch, thresholds: UnsafePointer<UInt32>
             let presence = hi &>> 8
             let bits = (lo &>> 16) | ((hi & 0xFF) &<< 16)
             // Signed features (paper §9): U[−1, 1] as 2u − 1, exact in Float for u = k·2⁻²⁴.
-            // Through Int32 (exact: bits < 2²⁴), which compiles to one conversion instruction.
-            let k = SIMD8<Float>(unsafeBitCast(bits, to: SIMD8<Int32>.self))
+            let k = exactFloat24(bits)
             let v = signed ? k * scale * 2 - 1 : k * scale
             row[j] = v.replacing(with: 0, where: presence .>= t)
         }

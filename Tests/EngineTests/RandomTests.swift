@@ -58,3 +58,14 @@ import Testing
     var h = Xoshiro8(seed: 5)
     #expect(h.next() == a)
 }
+
+@Test func theFastConversionOfTwentyFourBitIntegersIsExact() {
+    var rng = Xoshiro(seed: 12)
+    var edge: [UInt32] = [0, 1, 4095, 4096, 4097, 8_388_607, 8_388_608, 16_777_215]
+    for _ in 0..<10_000 { edge.append(UInt32(truncatingIfNeeded: rng.next()) & 0xFF_FFFF) }
+    for start in stride(from: 0, to: edge.count - 7, by: 8) {
+        let v = SIMD8<UInt32>((0..<8).map { edge[start + $0] })
+        let f = exactFloat24(v)
+        for lane in 0..<8 { #expect(f[lane] == Float(v[lane]), "\(v[lane])") }
+    }
+}
