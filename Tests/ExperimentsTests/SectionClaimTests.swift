@@ -168,3 +168,19 @@ private func absModel(n: Int, _ neurons: [([Float], [Float])]) -> AbsModel {
     let never = [trained(0, true), trained(0.8, true, scale: 0.9), trained(1.2, true, scale: 0.8)]
     #expect(e.adversarialTrainingClaim(never).status == .fail)
 }
+
+@Test func theReLUCodecIsTheRampedSchemeWithFourZMinusTwoNeurons() {
+    for (z, delta) in [(3, 0.1), (4, 0.25), (6, 0.05)] {
+        let net = ReLUCodec(z: z, delta: delta)
+        #expect(net.encoderNeurons + net.decoderNeurons == 4 * z - 2)
+        for a in 0..<2000 {
+            let t = (Double(a) + 0.5) / 2000
+            let exact = NonlinearCompression.decode(t, z: z, epsilon: delta, binUnits: true), d = net.decode(t)
+            #expect(abs(exact.x - d.x) < 1e-9 && abs(exact.y - d.y) < 1e-9, "t = \(t)")
+        }
+        // Outside the encoder's ramps it is the exact t = (⌊Zx⌋ + y)/Z.
+        for (x, y) in [(0.05, 0.3), (0.5, 0.9), (0.99, 0.01)] where (Double(z) * x).truncatingRemainder(dividingBy: 1) < 1 - delta {
+            #expect(abs(net.encode(x, y) - ((Double(z) * x).rounded(.down) + y) / Double(z)) < 1e-12)
+        }
+    }
+}
