@@ -17,11 +17,41 @@ public struct TrainingRecipe: Codable, Sendable, Hashable {
     public var weightDecay: Float
     /// The training loss is recorded every `logEvery` steps (and at the last step).
     public var logEvery: Int
+    /// Cosine decay of the learning rate from `lr` at step 1 towards 0 at the last step (PyTorch's
+    /// CosineAnnealingLR with T_max = steps, stepped after each update); false: constant lr, the notebook's.
+    public var cosine: Bool = false
 
     public init(steps: Int = 10_000, batch: Int = 1024, lr: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                eps: Float = 1e-8, weightDecay: Float = 0.01, logEvery: Int = 100) {
+                eps: Float = 1e-8, weightDecay: Float = 0.01, logEvery: Int = 100, cosine: Bool = false) {
         self.steps = steps; self.batch = batch; self.lr = lr; self.beta1 = beta1; self.beta2 = beta2
-        self.eps = eps; self.weightDecay = weightDecay; self.logEvery = logEvery
+        self.eps = eps; self.weightDecay = weightDecay; self.logEvery = logEvery; self.cosine = cosine
+    }
+
+    /// The learning rate of step `step` (1-based): `lr`, or lr · (1 + cos(π (step − 1) / steps)) / 2 with `cosine`.
+    public func lr(at step: Int) -> Float {
+        guard cosine else { return lr }
+        return Float(Double(lr) * (1 + Foundation.cos(Double.pi * Double(step - 1) / Double(steps))) / 2)
+    }
+
+    enum CodingKeys: String, CodingKey { case steps, batch, lr, beta1, beta2, eps, weightDecay, logEvery, cosine }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        steps = try c.decode(Int.self, forKey: .steps); batch = try c.decode(Int.self, forKey: .batch)
+        lr = try c.decode(Float.self, forKey: .lr); beta1 = try c.decode(Float.self, forKey: .beta1)
+        beta2 = try c.decode(Float.self, forKey: .beta2); eps = try c.decode(Float.self, forKey: .eps)
+        weightDecay = try c.decode(Float.self, forKey: .weightDecay); logEvery = try c.decode(Int.self, forKey: .logEvery)
+        cosine = try c.decodeIfPresent(Bool.self, forKey: .cosine) ?? false
+    }
+
+    /// Writes the recipe; `cosine` only when set, so constant-lr recipes (and the cache keys built from them)
+    /// encode as before.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(steps, forKey: .steps); try c.encode(batch, forKey: .batch); try c.encode(lr, forKey: .lr)
+        try c.encode(beta1, forKey: .beta1); try c.encode(beta2, forKey: .beta2); try c.encode(eps, forKey: .eps)
+        try c.encode(weightDecay, forKey: .weightDecay); try c.encode(logEvery, forKey: .logEvery)
+        if cosine { try c.encode(cosine, forKey: .cosine) }
     }
 
     /// The official notebook (toy_models.ipynb): AdamW lr 1e-3, betas 0.9/0.999, eps 1e-8, wd 0.01,
@@ -175,9 +205,10 @@ public enum Trainer {
                       count: Int, step: Int, recipe r: TrainingRecipe) {
         let bc1 = 1 - Foundation.pow(Double(r.beta1), Double(step))
         let bc2 = 1 - Foundation.pow(Double(r.beta2), Double(step))
-        let stepSize = Float(Double(r.lr) / bc1)
+        let lr = r.lr(at: step)
+        let stepSize = Float(Double(lr) / bc1)
         let bc2Sqrt = Float(bc2.squareRoot())
-        let decay = 1 - r.lr * r.weightDecay
+        let decay = 1 - lr * r.weightDecay
         let b1 = r.beta1, b2 = r.beta2, eps = r.eps
         // Eight parameters at a time with the same operations in the same order as the scalar tail below (separate
         // multiplies and adds, no fused multiply-add), so both give the same bits.

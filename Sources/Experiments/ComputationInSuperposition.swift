@@ -20,6 +20,10 @@ public struct AbsConfig: Codable, Sendable {
     public var decay = 0.8
     public var densities: [Float] = [1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001]
     public var recipe = TrainingRecipe.notebook
+    /// The same sweep again with the recipe of the reproduction whose pictures match the paper's ([K]): 2000 steps,
+    /// batch 1024, AdamW lr 0.01 with cosine decay, weight decay 0.1 ([K] also clips gradients; we do not).
+    /// Claims are judged on both, the second with IDs ending in "-K". nil: not trained.
+    public var kRecipe: TrainingRecipe? = TrainingRecipe(steps: 2000, batch: 1024, lr: 0.01, weightDecay: 0.1, cosine: true)
     /// Samples for each feature's output error.
     public var evalSamples = 20_000
     public var seed: UInt64 = 9_01
@@ -54,6 +58,8 @@ extension AbsRun {
 public struct AbsResults: Codable, Sendable {
     public var dense: AbsRun
     public var sweep: [AbsRun]
+    /// The sweep trained with `kRecipe` (empty when it is nil).
+    public var sweepK: [AbsRun]
 }
 
 /// How an absolute-value model's neurons store features (the rule stated in the report).
@@ -97,7 +103,7 @@ public struct ComputationInSuperposition: Experiment {
     public var id: String { "abs" }
     public var title: String { "Computing |x| in superposition" }
     public var section: String { "§9 Computation in superposition" }
-    public var version: Int { 1 }
+    public var version: Int { 2 }
     public var seed: UInt64 { config.seed }
 
     public func validate() throws {
@@ -105,6 +111,7 @@ public struct ComputationInSuperposition: Experiment {
         try Check.atLeast(config.denseRestarts, 1, "denseRestarts")
         try Check.atLeast(config.evalSamples, 100, "evalSamples")
         try config.recipe.validate()
+        try config.kRecipe?.validate()
     }
 
     func importance(_ n: Int, _ r: Double) -> [Float] { (0..<n).map { Float(pow(r, Double($0))) } }
@@ -117,14 +124,21 @@ public struct ComputationInSuperposition: Experiment {
             + c.densities.enumerated().map { k, d in
                 AbsSpec(n: c.n, m: c.m, importance: importance(c.n, c.decay), density: d, seed: deriveSeed(c.seed, 1, UInt64(k)))
             }
-        let models = try Trainer.trainAbs(specs, recipe: c.recipe, threads: ctx.threads)
-        let runs = Slots<AbsRun>(count: models.count)
-        parallelFor(models.count, threads: ctx.threads) { k in
-            runs[k] = AbsRun.evaluate(models[k], density: specs[k].density[0], samples: c.evalSamples, seed: deriveSeed(c.seed, 2, UInt64(k)))
+        func trainAndEvaluate(_ specs: [AbsSpec], _ recipe: TrainingRecipe, offset: Int) throws -> [AbsRun] {
+            let models = try Trainer.trainAbs(specs, recipe: recipe, threads: ctx.threads)
+            let runs = Slots<AbsRun>(count: models.count)
+            parallelFor(models.count, threads: ctx.threads) { k in
+                runs[k] = AbsRun.evaluate(models[k], density: specs[k].density[0], samples: c.evalSamples,
+                                          seed: deriveSeed(c.seed, 2, UInt64(offset + k)))
+            }
+            return runs.values.map { $0! }
         }
-        let all = runs.values.map { $0! }
+        let all = try trainAndEvaluate(specs, c.recipe, offset: 0)
         let dense = all.prefix(c.denseRestarts).min { $0.featureError.reduce(0, +) < $1.featureError.reduce(0, +) }!
-        return AbsResults(dense: dense, sweep: Array(all.dropFirst(c.denseRestarts)))
+        // The [K] arm: the sweep's specs (same seeds, so the same initial weights) with [K]'s recipe; each density
+        // evaluated on the same samples as the notebook arm.
+        let sweepK = try c.kRecipe.map { try trainAndEvaluate(Array(specs.dropFirst(c.denseRestarts)), $0, offset: c.denseRestarts) } ?? []
+        return AbsResults(dense: dense, sweep: Array(all.dropFirst(c.denseRestarts)), sweepK: sweepK)
     }
 
 
@@ -156,17 +170,21 @@ public struct ComputationInSuperposition: Experiment {
                at: Point(r.center.x, r.maxY + 13), size: 8.5, anchor: .middle, color: .axis)
     }
 
-    public func figures(_ r: AbsResults) -> [FigureOutput] {
+    /// One row of stack panels, one per density.
+    func sweepDrawing(_ runs: [AbsRun], title: String) -> Drawing {
         let w = 168.0, left = 20.0, top = 70.0, h = 150.0
-        let sweep = Drawing(width: left + Double(r.sweep.count) * w + 10, height: top + h + 40) { c in
-            c.text("Computation in superposition: |x| for n = \(config.n) features in m = \(config.m) neurons",
-                   at: Point(left, 20), size: 12.5, bold: true)
+        return Drawing(width: left + Double(runs.count) * w + 10, height: top + h + 40) { c in
+            c.text(title, at: Point(left, 20), size: 12.5, bold: true)
             c.text("Each bar is a neuron: its |W₁| weights stacked, scaled to its largest (one block per feature, dark = most important), "
                    + "neurons sorted by their largest feature.", at: Point(left, 38), size: 9, color: .axis)
-            for (k, run) in r.sweep.enumerated() {
+            for (k, run) in runs.enumerated() {
                 stackPanel(c, run, in: Rect(left + Double(k) * w, top, w - 18, h), title: densityLabel(run.density))
             }
         }
+    }
+
+    public func figures(_ r: AbsResults) -> [FigureOutput] {
+        let sweep = sweepDrawing(r.sweep, title: "Computation in superposition: |x| for n = \(config.n) features in m = \(config.m) neurons")
         let dense = r.dense.model
         let denseDrawing = Drawing(width: 430, height: 250) { c in
             c.text("Dense |x|: n = \(dense.n) features, m = \(dense.m) neurons", at: Point(16, 20), size: 11.5, bold: true)
@@ -190,6 +208,11 @@ public struct ComputationInSuperposition: Experiment {
                                 + "and one with −1, and W₂ adds the pair: |x| = ReLU(x) + ReLU(−x).", drawing: denseDrawing),
                 FigureOutput(name: "abs-sweep", caption: "The n = 100, m = 40 absolute-value model over sparsity: monosemantic neurons "
                                 + "(one block) give way to polysemantic ones (several blocks) as features get sparser.", drawing: sweep)]
+            + (r.sweepK.isEmpty ? [] : [FigureOutput(
+                name: "abs-sweep-k",
+                caption: "The same sweep trained with the recipe of the reproduction whose pictures match the paper's: 2000 steps, "
+                    + "AdamW lr 0.01 with cosine decay, weight decay 0.1.",
+                drawing: sweepDrawing(r.sweepK, title: "The same with [K]'s recipe: lr 0.01, cosine decay, weight decay 0.1, 2000 steps"))])
     }
 
     // MARK: Claims
@@ -233,61 +256,77 @@ public struct ComputationInSuperposition: Experiment {
         }
         out.append(.within("C9.3", section: sec, "Scaling a neuron's W₁ row by α > 0 and its W₂ column by 1/α leaves the model unchanged (α = 3)",
                            paper: 0, ours: gap, tolerance: 1e-5, reason: "exact up to float rounding of outputs of size ≈ 1"))
-        func neurons(_ p: Float) -> AbsNeurons? { r.sweep.first { $0.density == p }.map { AbsNeurons($0.model) } }
+        out += sweepClaims(r.sweep, suffix: "", note: "")
+        if !r.sweepK.isEmpty { out += sweepClaims(r.sweepK, suffix: "-K", note: " ([K]'s recipe)") }
+        out.append(.unchecked("C9.12", section: sec, "Activation functions make a privileged basis: in the dense regime features can be read off the neurons",
+                              paper: "qualitative", reason: "C9.2 and C9.4 check the dense regime's readable neurons"))
+        out.append(.unchecked("C9.13", section: sec, "Losses at different sparsities are not comparable (different tasks)",
+                              paper: "qualitative", reason: "a caution; we assert nothing across sparsities"))
+        return out
+    }
+}
+
+extension ComputationInSuperposition {
+    /// The claims about the n = 100, m = 40 sweep (C9.4–C9.11, C9.14–C9.16), judged on `sweep`; IDs get `suffix`
+    /// and statements `note`, so the [K]-recipe arm is judged by the same rules.
+    func sweepClaims(_ sweep: [AbsRun], suffix: String, note: String) -> [Claim] {
+        let sec = section
+        var out: [Claim] = []
+        func neurons(_ p: Float) -> AbsNeurons? { sweep.first { $0.density == p }.map { AbsNeurons($0.model) } }
         func describe(_ p: Float) -> String {
             guard let nn = neurons(p) else { return "no run" }
             return "1−S = \(formatNumber(Double(p))): \(nn.monosemantic.count) monosemantic, \(nn.polysemantic.count) polysemantic of \(nn.active.count) active neurons"
         }
         let rule = "active: largest |W₁|·|W₂| ≥ 1 % of the model's; a neuron stores the features with |W₁| ≥ 0.2 of its largest"
         let why = "the paper judges by eye; 0.2 of the neuron's largest weight is where its stack plot shows a visible block"
-        for (id, p, statement) in [("C9.4", Float(1), "1−S = 1: all neurons monosemantic"), ("C9.5", Float(0.3), "1−S = 0.3: still monosemantic")] {
+        for (id, p, statement) in [("C9.4" + suffix, Float(1), "1−S = 1: all neurons monosemantic"), ("C9.5" + suffix, Float(0.3), "1−S = 0.3: still monosemantic")] {
             let nn = neurons(p)
             out.append(.rule(id, section: sec, statement, paper: "every active neuron stores one feature", ours: describe(p),
                              rule: "no polysemantic neuron (" + rule + ")", reason: why, holds: nn.map { $0.polysemantic.isEmpty && !$0.active.isEmpty } ?? false))
         }
         let p10 = neurons(0.1)?.polysemantic.count ?? -1
-        out.append(.rule("C9.6", section: sec, "1−S = 0.1: a few slightly polysemantic neurons", paper: "1 to about 5 polysemantic neurons",
+        out.append(.rule("C9.6" + suffix, section: sec, "1−S = 0.1: a few slightly polysemantic neurons", paper: "1 to about 5 polysemantic neurons",
                          ours: describe(0.1), rule: "1 ≤ polysemantic ≤ 5 (" + rule + ")", reason: why, holds: p10 >= 1 && p10 <= 5))
         if let n03 = neurons(0.03) {
             let polyFeatures = n03.polysemantic.flatMap { k in n03.stores[k].filter { $0 != n03.topFeature(k) } }
             let monoFeatures = n03.monosemantic.map { n03.stores[$0][0] }
             let mean = { (a: [Int]) in a.isEmpty ? 0 : Double(a.reduce(0, +)) / Double(a.count) }
-            out.append(.rule("C9.7", section: sec, "1−S = 0.03: a few highly polysemantic neurons, holding low-importance features",
+            out.append(.rule("C9.7" + suffix, section: sec, "1−S = 0.03: a few highly polysemantic neurons, holding low-importance features",
                              paper: "the polysemantic neurons' extra features are unimportant ones",
                              ours: describe(0.03) + "; mean rank of their secondary features \(f1(mean(polyFeatures))) vs \(f1(mean(monoFeatures))) for monosemantic neurons",
                              rule: "some polysemantic neuron, and its secondary features' mean importance rank exceeds the monosemantic neurons' features'",
                              reason: why, holds: !n03.polysemantic.isEmpty && mean(polyFeatures) > mean(monoFeatures)))
-            out.append(.rule("C9.14", section: sec, "Monosemantic and polysemantic neurons coexist in one model", paper: "both present at intermediate sparsity",
+            out.append(.rule("C9.14" + suffix, section: sec, "Monosemantic and polysemantic neurons coexist in one model", paper: "both present at intermediate sparsity",
                              ours: describe(0.03), rule: "both counts > 0 at 1−S = 0.03", reason: why,
                              holds: !n03.monosemantic.isEmpty && !n03.polysemantic.isEmpty))
             let important = n03.active.filter { n03.topFeature($0) < 10 }, rest = n03.active.filter { n03.topFeature($0) >= 10 }
             let frac = { (s: [Int]) in s.isEmpty ? 0 : Double(s.filter { n03.stores[$0].count == 1 }.count) / Double(s.count) }
-            out.append(.rule("C9.15", section: sec, "Neurons for the most important features tend to be monosemantic",
+            out.append(.rule("C9.15" + suffix, section: sec, "Neurons for the most important features tend to be monosemantic",
                              paper: "monosemantic on the left of the sorted plot",
                              ours: "1−S = 0.03: monosemantic among neurons whose top feature is one of the 10 most important: \(pct(frac(important))); among the rest: \(pct(frac(rest)))",
                              rule: "the first fraction is larger", reason: why, holds: frac(important) > frac(rest)))
         }
         let p01 = neurons(0.01)?.polysemantic.count ?? -1, p03 = neurons(0.03)?.polysemantic.count ?? -1
-        out.append(.rule("C9.8", section: sec, "1−S = 0.01: the number of polysemantic neurons grows", paper: "more than at 0.03",
+        out.append(.rule("C9.8" + suffix, section: sec, "1−S = 0.01: the number of polysemantic neurons grows", paper: "more than at 0.03",
                          ours: "\(p03) at 1−S = 0.03, \(p01) at 0.01", rule: "#poly(0.01) > #poly(0.03)", reason: why, holds: p01 > p03))
         func perPoly(_ p: Float) -> Double {
             guard let nn = neurons(p), !nn.polysemantic.isEmpty else { return 0 }
             return Double(nn.polysemantic.map { nn.stores[$0].count }.reduce(0, +)) / Double(nn.polysemantic.count)
         }
-        out.append(.rule("C9.9", section: sec, "1−S = 0.003: polysemantic neurons become even more polysemantic",
+        out.append(.rule("C9.9" + suffix, section: sec, "1−S = 0.003: polysemantic neurons become even more polysemantic",
                          paper: "more features per polysemantic neuron than at 0.01",
                          ours: "features per polysemantic neuron: \(f2(perPoly(0.01))) at 1−S = 0.01, \(f2(perPoly(0.003))) at 0.003",
                          rule: "the second is larger", reason: why, holds: perPoly(0.003) > perPoly(0.01)))
         if let n001 = neurons(0.001) {
             let share = n001.active.isEmpty ? 0 : Double(n001.polysemantic.count) / Double(n001.active.count)
-            out.append(.rule("C9.10", section: sec, "1−S = 0.001: all neurons highly polysemantic", paper: "every active neuron polysemantic",
+            out.append(.rule("C9.10" + suffix, section: sec, "1−S = 0.001: all neurons highly polysemantic", paper: "every active neuron polysemantic",
                              ours: describe(0.001), rule: "at least 90 % of active neurons polysemantic", reason: why + "; 90 % allows a stray dedicated neuron",
                              holds: share >= 0.9))
         }
-        let computed = r.sweep.filter { $0.density <= 0.01 }.map { run in
+        let computed = sweep.filter { $0.density <= 0.01 }.map { run in
             (run.density, zip(run.featureError, 0...).filter { $0.0 < 0.5 * run.zeroError }.count)
         }
-        out.append(.rule("C9.11", section: sec, "When sparse enough, the model computes |x| for more features than it has neuron pairs",
+        out.append(.rule("C9.11" + suffix, section: sec, "When sparse enough, the model computes |x| for more features than it has neuron pairs",
                          paper: "more than m/2 = \(config.m / 2) features computed",
                          ours: "features with error below half the zero output's: " + computed.map { "\($0.1) at 1−S = \(formatNumber(Double($0.0)))" }.joined(separator: ", "),
                          rule: "more than m/2 at some 1−S ≤ 0.01", reason: "the catalogue's test: half the error of outputting 0 means the feature's |x| is being computed",
@@ -295,14 +334,14 @@ public struct ComputationInSuperposition: Experiment {
         var ratios: [Double] = []
         for p in [Float(0.03), 0.01] { if let nn = neurons(p) { ratios += nn.polysemantic.map(nn.primaryRatio) } }
         let dominant = ratios.filter { $0 >= 2 }.count
-        out.append(.rule("C9.16", section: sec, "Many polysemantic neurons have one large primary weight and smaller secondary ones",
+        out.append(.rule("C9.16" + suffix, section: sec, "Many polysemantic neurons have one large primary weight and smaller secondary ones",
                          paper: "primary ≥ 2 × secondary in most polysemantic neurons",
                          ours: "\(dominant) of \(ratios.count) polysemantic neurons at 1−S = 0.03 and 0.01 have primary ≥ 2 × secondary",
                          rule: "more than half", reason: "the catalogue's test", holds: ratios.count > 0 && dominant * 2 > ratios.count))
-        out.append(.unchecked("C9.12", section: sec, "Activation functions make a privileged basis: in the dense regime features can be read off the neurons",
-                              paper: "qualitative", reason: "C9.2 and C9.4 check the dense regime's readable neurons"))
-        out.append(.unchecked("C9.13", section: sec, "Losses at different sparsities are not comparable (different tasks)",
-                              paper: "qualitative", reason: "a caution; we assert nothing across sparsities"))
-        return out
+        return out.map { c in
+            var c = c
+            c.statement += note
+            return c
+        }
     }
 }

@@ -59,6 +59,7 @@ public enum Registry {
         var absolute = ComputationInSuperposition()
         absolute.config.recipe = TrainingRecipe(steps: 30, batch: 64, logEvery: 10); absolute.config.evalSamples = 200
         absolute.config.n = 20; absolute.config.m = 8; absolute.config.denseRestarts = 2
+        absolute.config.kRecipe = TrainingRecipe(steps: 30, batch: 64, lr: 0.01, weightDecay: 0.1, logEvery: 10, cosine: true)
         var motif = AsymmetricMotif()
         motif.config.recipe = TrainingRecipe(steps: 40, batch: 64, logEvery: 10); motif.config.slowRecipe = motif.config.recipe; motif.config.restarts = 2; motif.config.evalSamples = 200
         var l1 = L1Regularisation()

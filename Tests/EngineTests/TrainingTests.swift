@@ -114,3 +114,17 @@ private let intro = (0..<5).map { Float(pow(0.9, Double($0))) }
     #expect(abs(mean) < 0.032)
     #expect(abs(meanSquare - 1.0 / 3) < 0.017)
 }
+
+@Test func cosineDecayFollowsPyTorchsScheduleAndConstantRecipesEncodeAsBefore() throws {
+    let r = TrainingRecipe(steps: 100, lr: 0.01, cosine: true)
+    #expect(r.lr(at: 1) == 0.01)
+    #expect(abs(r.lr(at: 51) - 0.005) < 1e-8)
+    #expect(r.lr(at: 100) > 0 && r.lr(at: 100) < 1e-5)
+    #expect(TrainingRecipe.notebook.lr(at: 5000) == TrainingRecipe.notebook.lr)
+    let enc = JSONEncoder()
+    enc.outputFormatting = .sortedKeys
+    let plain = String(decoding: try enc.encode(TrainingRecipe.notebook), as: UTF8.self)
+    #expect(!plain.contains("cosine"), "a constant-lr recipe must encode without the new key: \(plain)")
+    let back = try JSONDecoder().decode(TrainingRecipe.self, from: try enc.encode(r))
+    #expect(back == r)
+}
