@@ -18,6 +18,8 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also time the PyTorch reference on the same workloads.") var vsTorch = false
     @Option(help: "The Python with torch installed (make bench-torch creates it).") var python = ".venv-torch/bin/python"
     @Option(parsing: .upToNextOption, help: "Time only these workloads (names as in the table).") var only: [String] = []
+    @Option(help: "Train every instance at this feature density instead of its sweep's (to see where the time goes).")
+    var density: Float?
     @Option(help: "Write the PyTorch replay golden file for the tests to this path, and exit.") var torchGolden: String?
 
     struct Workload: Codable {
@@ -53,7 +55,13 @@ struct Bench: ParsableCommand {
         guard unknown.isEmpty else {
             throw ValidationError("unknown workload \(unknown.joined(separator: ", ")); known: \(Self.workloads.map(\.name).joined(separator: ", "))")
         }
-        let chosen = Self.workloads.filter { only.isEmpty || only.contains($0.name) }
+        if let density, !(density > 0 && density <= 1) {
+            throw ValidationError("--density must be in (0, 1], got \(density)")
+        }
+        let chosen = Self.workloads.filter { only.isEmpty || only.contains($0.name) }.map { w in
+            density.map { d in Workload(name: w.name, n: w.n, m: w.m, instances: w.instances, batch: w.batch,
+                                        importance: w.importance, densities: Array(repeating: d, count: w.instances)) } ?? w
+        }
         var torch: [String: Double] = [:]
         if vsTorch { torch = try timeTorch(chosen) }
         var rates: [Double] = []
