@@ -17,8 +17,9 @@ final class KernelScratch {
     private var vectorBuf = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 1), vectorCount = 1
     private var zeroBuf = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 1), zeroCount = 1
     private var indexBuf = UnsafeMutablePointer<Int32>.allocate(capacity: 1), indexCount = 1
+    private var countBuf = UnsafeMutablePointer<Int32>.allocate(capacity: 1), countCount = 1
     init() { zeroBuf.initialize(to: .zero) }
-    deinit { floatBuf.deallocate(); vectorBuf.deallocate(); zeroBuf.deallocate(); indexBuf.deallocate() }
+    deinit { floatBuf.deallocate(); vectorBuf.deallocate(); zeroBuf.deallocate(); indexBuf.deallocate(); countBuf.deallocate() }
 
     func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
         if n > floatCount { floatBuf.deallocate(); floatBuf = .allocate(capacity: n); floatCount = n }
@@ -39,22 +40,36 @@ final class KernelScratch {
         if n > indexCount { indexBuf.deallocate(); indexBuf = .allocate(capacity: n); indexCount = n }
         return indexBuf
     }
+    /// A second buffer of n integers (the lengths of the lists kept in `indices`).
+    func counts(_ n: Int) -> UnsafeMutablePointer<Int32> {
+        if n > countCount { countBuf.deallocate(); countBuf = .allocate(capacity: n); countCount = n }
+        return countBuf
+    }
 }
 
-/// Writes into `list` the indices c in 0..<count whose vectors j..<j+width of `rows` are not all exactly zero,
-/// and returns how many there are. Terms with an exactly zero factor add nothing to a fused multiply-add chain
-/// (x + 0·w = x, and the chains here never hold −0), so skipping them leaves every result bit-identical.
+/// For every block of two sample vectors (the last one may hold one), the indices c in 0..<count, in order, whose
+/// vectors of `rows` in that block are not all exactly zero: block k's list is lists[k·count ..< k·count + counts[k]].
+/// One pass along each row (sequential memory), a branch-free append per block. Terms with an exactly zero factor
+/// add nothing to a fused multiply-add chain (x + 0·w = x, and the chains here never hold −0), so skipping them
+/// leaves every result bit-identical.
 @inline(__always)
-func nonzeroRows(_ rows: FeatureMajorBatch, count: Int, vectors j: Int, width: Int,
-                 into list: UnsafeMutablePointer<Int32>) -> Int {
-    var k = 0
+func nonzeroBlockLists(_ rows: FeatureMajorBatch, count: Int, lists: UnsafeMutablePointer<Int32>,
+                       counts: UnsafeMutablePointer<Int32>) {
+    let nv = rows.vectors, pairs = nv / 2, blocks = (nv + 1) / 2
+    for k in 0..<blocks { counts[k] = 0 }
     for c in 0..<count {
-        let x = rows.row(c) + j
-        var nz = x[0] .!= 0
-        for t in 1..<max(1, width) { nz = nz .| (x[t] .!= 0) }
-        if any(nz) { list[k] = Int32(c); k += 1 }
+        let x = rows.row(c)
+        for k in 0..<pairs {
+            let t = Int(counts[k])
+            lists[k * count + t] = Int32(c)
+            counts[k] = Int32(t + (any((x[2 * k] .!= 0) .| (x[2 * k + 1] .!= 0)) ? 1 : 0))
+        }
+        if pairs < blocks {
+            let t = Int(counts[pairs])
+            lists[pairs * count + t] = Int32(c)
+            counts[pairs] = Int32(t + (any(x[2 * pairs] .!= 0) ? 1 : 0))
+        }
     }
-    return k
 }
 
 /// out[r] = bias[r] (or 0) + Σ_c coef[r·rStride + c·cStride] · rows[c], for r in 0..<outRows.
@@ -70,16 +85,18 @@ func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMa
     let quads = outRows / 4
     // Coefficients of four output rows side by side: packed[(q·inner + c)·4 + k] = coef of row 4q + k, input c.
     let packed = scratch.floats(max(1, quads * inner * 4))
-    let list = scratch.indices(max(1, inner))
     for q in 0..<quads {
         for c in 0..<inner {
             for k in 0..<4 { packed[(q * inner + c) * 4 + k] = coef[(4 * q + k) * rStride + c * cStride] }
         }
     }
+    // (With no full block of four rows, nothing here needs the lists.)
+    let lists = scratch.indices(quads > 0 ? max(1, (nv + 1) / 2 * inner) : 1), counts = scratch.counts(max(1, (nv + 1) / 2))
+    if quads > 0 { nonzeroBlockLists(rows, count: inner, lists: lists, counts: counts) }
     var j = 0
-    while quads > 0 && j < nv {   // (with no full block of four rows, nothing here needs the active list)
+    while quads > 0 && j < nv {
         let width = min(2, nv - j)
-        let active = nonzeroRows(rows, count: inner, vectors: j, width: width, into: list)
+        let list = lists + (j / 2) * inner, active = Int(counts[j / 2])
         for q in 0..<quads {
             let r = 4 * q
             let pw = packed + q * inner * 4
