@@ -48,7 +48,8 @@ final class KernelScratch {
 }
 
 /// For every block of two sample vectors (the last one may hold one), the indices c in 0..<count, in order, whose
-/// vectors of `rows` in that block are not all exactly zero: block k's list is lists[k·count ..< k·count + counts[k]].
+/// vectors of `rows` in that block are not all exactly zero: block k's list is lists[k·(count + 1) ...], counts[k]
+/// entries and then −1 (a sentinel, see pairedRowDots).
 /// One pass along each row (sequential memory), a branch-free append per block. Terms with an exactly zero factor
 /// add nothing to a fused multiply-add chain (x + 0·w = x, and the chains here never hold −0), so skipping them
 /// leaves every result bit-identical.
@@ -57,19 +58,21 @@ func nonzeroBlockLists(_ rows: FeatureMajorBatch, count: Int, lists: UnsafeMutab
                        counts: UnsafeMutablePointer<Int32>) {
     let nv = rows.vectors, pairs = nv / 2, blocks = (nv + 1) / 2
     for k in 0..<blocks { counts[k] = 0 }
+    let stride = count + 1
     for c in 0..<count {
         let x = rows.row(c)
         for k in 0..<pairs {
             let t = Int(counts[k])
-            lists[k * count + t] = Int32(c)
+            lists[k * stride + t] = Int32(c)
             counts[k] = Int32(t + (any((x[2 * k] .!= 0) .| (x[2 * k + 1] .!= 0)) ? 1 : 0))
         }
         if pairs < blocks {
             let t = Int(counts[pairs])
-            lists[pairs * count + t] = Int32(c)
+            lists[pairs * stride + t] = Int32(c)
             counts[pairs] = Int32(t + (any(x[2 * pairs] .!= 0) ? 1 : 0))
         }
     }
+    for k in 0..<blocks { lists[k * stride + Int(counts[k])] = -1 }
 }
 
 /// out[r] = bias[r] (or 0) + Σ_c coef[r·rStride + c·cStride] · rows[c], for r in 0..<outRows.
@@ -91,12 +94,12 @@ func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMa
         }
     }
     // (With no full block of four rows, nothing here needs the lists.)
-    let lists = scratch.indices(quads > 0 ? max(1, (nv + 1) / 2 * inner) : 1), counts = scratch.counts(max(1, (nv + 1) / 2))
+    let lists = scratch.indices(quads > 0 ? (nv + 1) / 2 * (inner + 1) : 1), counts = scratch.counts(max(1, (nv + 1) / 2))
     if quads > 0 { nonzeroBlockLists(rows, count: inner, lists: lists, counts: counts) }
     var j = 0
     while quads > 0 && j < nv {
         let width = min(2, nv - j)
-        let list = lists + (j / 2) * inner, active = Int(counts[j / 2])
+        let list = lists + (j / 2) * (inner + 1)
         for q in 0..<quads {
             let r = 4 * q
             let pw = packed + q * inner * 4
@@ -105,8 +108,11 @@ func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMa
             var e0 = SIMD8<Float>(repeating: bias?[r + 2] ?? 0), f0 = SIMD8<Float>(repeating: bias?[r + 3] ?? 0)
             if width == 2 {
                 var a1 = a0, d1 = d0, e1 = e0, f1 = f0
-                for t in 0..<active {
+                var t = 0
+                while true {
                     let c = Int(list[t])
+                    if c < 0 { break }
+                    t += 1
                     let x = rows.row(c) + j
                     let x0 = x[0], x1 = x[1]
                     let w = pw + c * 4
@@ -119,8 +125,11 @@ func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMa
                 }
                 o0[1] = a1; o1[1] = d1; o2[1] = e1; o3[1] = f1
             } else {
-                for t in 0..<active {
+                var t = 0
+                while true {
                     let c = Int(list[t])
+                    if c < 0 { break }
+                    t += 1
                     let x0 = rows.row(c)[j]
                     let w = pw + c * 4
                     a0 = a0.addingProduct(x0, SIMD8(repeating: w[0])); d0 = d0.addingProduct(x0, SIMD8(repeating: w[1]))
@@ -176,7 +185,7 @@ func pairedRowDots(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: Int,
     // hd[(p·nv + j)·4 ...] = a[2p][j], a[2p+1][j], a2[2p][j], a2[2p+1][j] (zeros past the last row).
     let hd = scratch.vectors(max(1, pairs * nv * 4))
     let zero = scratch.zeros(max(1, nv))
-    let list = scratch.indices(max(1, nv))
+    let list = scratch.indices(nv + 1)
     for p in 0..<pairs {
         let r0 = 2 * p, r1 = 2 * p + 1
         for j in 0..<nv {
@@ -199,11 +208,17 @@ func pairedRowDots(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: Int,
                 .| (x0[j] .!= 0) .| (x1[j] .!= 0) .| (x2[j] .!= 0) .| (x3[j] .!= 0)
             if any(nz) { list[active] = Int32(j); active += 1 }
         }
+        // A sentinel ends the list: the loop below then has no trip count that LLVM could unroll by, and unrolled
+        // (two iterations' operands live at once) it spills the accumulators to the stack.
+        list[active] = -1
         for p in 0..<pairs {
             let base = hd + p * nv * 4
             var s00 = SIMD8<Float>.zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00
-            for t in 0..<active {
+            var t = 0
+            while true {
                 let j = Int(list[t])
+                if j < 0 { break }
+                t += 1
                 let h = base + j * 4
                 let p0 = h[0], p1 = h[1], q0 = h[2], q1 = h[3]
                 var u = z0[j], v = x0[j]
