@@ -75,23 +75,40 @@ func nonzeroBlockLists(_ rows: FeatureMajorBatch, count: Int, lists: UnsafeMutab
     for k in 0..<blocks { lists[k * stride + Int(counts[k])] = -1 }
 }
 
+/// Where combineRows reads the coefficients of output rows 4q … 4q + 3 for input c: four floats side by side at
+/// base + q·qStride + c·cStep.
+struct QuadCoefficients {
+    let base: UnsafePointer<Float>
+    let qStride: Int, cStep: Int
+
+    /// The coefficients coef[r·rStride + c·cStride] as they are when rStride is 1 (four rows are adjacent), else
+    /// packed into `space` (⌊outRows / 4⌋ · inner · 4 floats): space[(q·inner + c)·4 + k] = coef of row 4q + k, input c.
+    init(_ coef: UnsafePointer<Float>, rStride: Int, cStride: Int, outRows: Int, inner: Int, space: () -> UnsafeMutablePointer<Float>) {
+        if rStride == 1 { base = coef; qStride = 4; cStep = cStride; return }
+        let quads = outRows / 4, packed = space()
+        for q in 0..<quads {
+            for c in 0..<inner {
+                for k in 0..<4 { packed[(q * inner + c) * 4 + k] = coef[(4 * q + k) * rStride + c * cStride] }
+            }
+        }
+        base = UnsafePointer(packed); qStride = inner * 4; cStep = 4
+    }
+}
+
 /// out[r] = bias[r] (or 0) + Σ_c coef[r·rStride + c·cStride] · rows[c], for r in 0..<outRows.
 /// Blocks of two sample vectors; within a block, four output rows at a time (eight accumulators: with the two
 /// inputs and a broadcast coefficient they fit the 16 vector registers of AVX2), summing over c in order and
 /// skipping the c whose inputs are exactly zero in the block (sparse inputs, inactive ReLU outputs), so every
-/// output is the same chain of fused multiply-adds whatever the blocking or sparsity.
+/// output is the same chain of fused multiply-adds whatever the blocking or sparsity. `quadCoef`, when given, holds
+/// the same coefficients already arranged four rows at a time (a training step packs W once for two products).
 @inline(__always)
 func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMajorBatch, inner: Int,
                  coef: UnsafePointer<Float>, rStride: Int, cStride: Int, bias: UnsafePointer<Float>?,
-                 scratch: KernelScratch) {
+                 scratch: KernelScratch, quadCoef: QuadCoefficients? = nil) {
     let nv = rows.vectors
     let quads = outRows / 4
-    // Coefficients of four output rows side by side: packed[(q·inner + c)·4 + k] = coef of row 4q + k, input c.
-    let packed = scratch.floats(max(1, quads * inner * 4))
-    for q in 0..<quads {
-        for c in 0..<inner {
-            for k in 0..<4 { packed[(q * inner + c) * 4 + k] = coef[(4 * q + k) * rStride + c * cStride] }
-        }
+    let qc = quadCoef ?? QuadCoefficients(coef, rStride: rStride, cStride: cStride, outRows: outRows, inner: inner) {
+        scratch.floats(max(1, quads * inner * 4))
     }
     // (With no full block of four rows, nothing here needs the lists.)
     let lists = scratch.indices(quads > 0 ? (nv + 1) / 2 * (inner + 1) : 1), counts = scratch.counts(max(1, (nv + 1) / 2))
@@ -102,7 +119,7 @@ func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMa
         let list = lists + (j / 2) * (inner + 1)
         for q in 0..<quads {
             let r = 4 * q
-            let pw = packed + q * inner * 4
+            let pw = qc.base + q * qc.qStride, cStep = qc.cStep
             let o0 = out.row(r) + j, o1 = out.row(r + 1) + j, o2 = out.row(r + 2) + j, o3 = out.row(r + 3) + j
             var a0 = SIMD8<Float>(repeating: bias?[r] ?? 0), d0 = SIMD8<Float>(repeating: bias?[r + 1] ?? 0)
             var e0 = SIMD8<Float>(repeating: bias?[r + 2] ?? 0), f0 = SIMD8<Float>(repeating: bias?[r + 3] ?? 0)
@@ -115,7 +132,7 @@ func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMa
                     t += 1
                     let x = rows.row(c) + j
                     let x0 = x[0], x1 = x[1]
-                    let w = pw + c * 4
+                    let w = pw + c * cStep
                     let w0 = SIMD8<Float>(repeating: w[0]), w1 = SIMD8<Float>(repeating: w[1])
                     a0 = a0.addingProduct(x0, w0); a1 = a1.addingProduct(x1, w0)
                     d0 = d0.addingProduct(x0, w1); d1 = d1.addingProduct(x1, w1)
@@ -131,7 +148,7 @@ func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMa
                     if c < 0 { break }
                     t += 1
                     let x0 = rows.row(c)[j]
-                    let w = pw + c * 4
+                    let w = pw + c * cStep
                     a0 = a0.addingProduct(x0, SIMD8(repeating: w[0])); d0 = d0.addingProduct(x0, SIMD8(repeating: w[1]))
                     e0 = e0.addingProduct(x0, SIMD8(repeating: w[2])); f0 = f0.addingProduct(x0, SIMD8(repeating: w[3]))
                 }
@@ -278,20 +295,27 @@ func tinyRowDots(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: Int, _ 
 final class StepBuffers {
     let x, h, z, dh: FeatureMajorBatch
     let scratch = KernelScratch()
+    /// W (m × n) arranged four rows at a time for H = W X and dH = W dZ, packed by forwardPass.
+    let packedW: UnsafeMutablePointer<Float>
+    var quadW: QuadCoefficients?
     init(n: Int, m: Int, batch: Int) {
         x = FeatureMajorBatch(rows: n, batch: batch)
         h = FeatureMajorBatch(rows: m, batch: batch)
         z = FeatureMajorBatch(rows: n, batch: batch)
         dh = FeatureMajorBatch(rows: m, batch: batch)
+        packedW = .allocate(capacity: max(1, m / 4 * n * 4))
     }
-    deinit { x.deallocate(); h.deallocate(); z.deallocate(); dh.deallocate() }
+    deinit { x.deallocate(); h.deallocate(); z.deallocate(); dh.deallocate(); packedW.deallocate() }
 }
 
 /// H = W X + c (c: the hidden bias, if any; ReLU'd when `hiddenReLU`), then Z = Wᵀ H + b (pre-activation) into `buf.z`.
 @inline(__always)
 func forwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, bias: UnsafePointer<Float>, n: Int, m: Int,
                  hiddenReLU: Bool = false, hiddenBias: UnsafePointer<Float>? = nil) {
-    combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: W, rStride: n, cStride: 1, bias: hiddenBias, scratch: buf.scratch)
+    let quadW = QuadCoefficients(W, rStride: n, cStride: 1, outRows: m, inner: n) { buf.packedW }
+    buf.quadW = quadW
+    combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: W, rStride: n, cStride: 1, bias: hiddenBias,
+                scratch: buf.scratch, quadCoef: quadW)
     if hiddenReLU {
         for k in 0..<m {
             let r = buf.h.row(k)
@@ -327,12 +351,14 @@ func lossAndOutputGradient(_ buf: StepBuffers, importance: UnsafePointer<Float>,
 }
 
 /// dH = W dZ (zero where a ReLU hidden unit is off), ∇W = H dZᵀ + dH Xᵀ, ∇b = Σ dZ (dZ is in `buf.z`), and
-/// ∇c = Σ dH when `gradC` is given (the hidden bias).
+/// ∇c = Σ dH when `gradC` is given (the hidden bias). Follows forwardPass with the same W (it reuses W's packing).
 @inline(__always)
 func backwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, n: Int, m: Int,
                   gradW: UnsafeMutablePointer<Float>, gradB: UnsafeMutablePointer<Float>, hiddenReLU: Bool = false,
                   l1Gradient: Float = 0, gradC: UnsafeMutablePointer<Float>? = nil) {
-    combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: W, rStride: n, cStride: 1, bias: nil, scratch: buf.scratch)
+    precondition(buf.quadW != nil, "backwardPass runs after forwardPass")
+    combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: W, rStride: n, cStride: 1, bias: nil,
+                scratch: buf.scratch, quadCoef: buf.quadW)
     if l1Gradient != 0 {
         // d/dh of λ|h|: λ·sign(h) (0 at h = 0), before the ReLU mask.
         let g = SIMD8<Float>(repeating: l1Gradient)
