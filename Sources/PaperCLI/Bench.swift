@@ -1,7 +1,7 @@
 // `paper bench`: times the training engine on the paper's workloads (the notebook recipe, fresh data every step,
 // each instance at the density its sweep uses), measures the machine's ceiling (a 2048³ single-precision matrix
 // product through OpenBLAS on all cores), and with --vs-torch times the PyTorch reference (bench/torch_reference.py)
-// on the same workloads in the same run. GFLOP are counted as 12·B·m·n per instance-step.
+// on the same workloads in the same run, each workload right before ours. GFLOP are counted as 12·B·m·n per instance-step.
 // `make bench` runs it; `make bench-torch` first creates the PyTorch environment.
 
 import ArgumentParser
@@ -63,9 +63,11 @@ struct Bench: ParsableCommand {
                                         importance: w.importance, densities: Array(repeating: d, count: w.instances)) } ?? w
         }
         var torch: [String: Double] = [:]
-        if vsTorch { torch = try timeTorch(chosen) }
         var rates: [Double] = []
         for w in chosen {
+            // Each workload's PyTorch timing right before ours, so that both meet the same machine: on this shared
+            // machine kind the speed drifts by tens of percent over minutes.
+            if vsTorch { torch.merge(try timeTorch([w])) { $1 } }
             let specs = (0..<w.instances).map { k in
                 ToyModelSpec(n: w.n, m: w.m, activation: .relu, importance: w.importance, density: w.densities[k], seed: UInt64(k))
             }
