@@ -47,9 +47,9 @@ final class KernelScratch {
     }
 }
 
-/// For every block of two sample vectors from vector j0 on (the last one may hold one), the indices c in 0..<count, in order, whose
-/// vectors of `rows` in that block are not all exactly zero: block k's list is lists[k·(count + 1) ...], counts[k]
-/// entries and then −1 (a sentinel, see pairedRowDots).
+/// For every block of two sample vectors from vector j0 on (the last one may hold one), the indices c in
+/// 0..<count, in order, whose vectors of `rows` in that block are not all exactly zero: block k's list is
+/// lists[k·(count + 1) ...], counts[k] entries and then −1 (a sentinel, see pairedRowDots).
 /// One pass along each row (sequential memory), a branch-free append per block. Terms with an exactly zero factor
 /// add nothing to a fused multiply-add chain (x + 0·w = x, and the chains here never hold −0), so skipping them
 /// leaves every result bit-identical.
@@ -96,7 +96,8 @@ struct QuadCoefficients {
 }
 
 /// out[r] = bias[r] (or 0) + Σ_c coef[r·rStride + c·cStride] · rows[c], for r in 0..<outRows.
-/// Blocks of two sample vectors; within a block, four output rows at a time (eight accumulators: with the two
+/// With `denseInputs`, blocks of three sample vectors over every c first (see below); otherwise
+/// blocks of two sample vectors; within a block, four output rows at a time (eight accumulators: with the two
 /// inputs and a broadcast coefficient they fit the 16 vector registers of AVX2), summing over c in order and
 /// skipping the c whose inputs are exactly zero in the block (sparse inputs, inactive ReLU outputs), so every
 /// output is the same chain of fused multiply-adds whatever the blocking or sparsity. `quadCoef`, when given, holds
