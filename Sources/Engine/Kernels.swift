@@ -3,6 +3,22 @@
 //   forward   H = W X (m rows), Z = Wᵀ H + b (n rows), x̂ = act(Z)
 //   loss      Σ_i I_i (x̂_i − x_i)², and dL/dZ
 //   backward  dH = W dZ, ∇W = H dZᵀ + dH Xᵀ, ∇b = Σ_samples dZ
+// On processors with AVX-512 the products run on SIMD16 vectors (KernelWidth), with the same chains and bits.
+
+import Foundation
+
+/// Which vector width the training kernels use. Both widths compute every result as the same chain of fused
+/// multiply-adds in the same order, so they give the same bits; the wide one is faster where the processor has
+/// 512-bit vectors (AVX-512, 32 vector registers) and slower where it has not.
+public enum KernelWidth {
+    /// True on processors with AVX-512F (read from /proc/cpuinfo), unless PAPER_KERNEL_WIDTH=8 asks for SIMD8.
+    public static let wide: Bool = {
+        if let w = ProcessInfo.processInfo.environment["PAPER_KERNEL_WIDTH"] { return w == "16" }
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        guard let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+        return flags.split(separator: " ").contains("avx512f")
+    }()
+}
 
 /// The lanes of a vector summed in a fixed pairwise order.
 @inline(__always)
@@ -15,11 +31,15 @@ func laneSum(_ v: SIMD8<Float>) -> Float {
 final class KernelScratch {
     private var floatBuf = UnsafeMutablePointer<Float>.allocate(capacity: 1), floatCount = 1
     private var vectorBuf = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 1), vectorCount = 1
+    private var wideBuf = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: 1), wideCount = 1
     private var zeroBuf = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 1), zeroCount = 1
     private var indexBuf = UnsafeMutablePointer<Int32>.allocate(capacity: 1), indexCount = 1
     private var countBuf = UnsafeMutablePointer<Int32>.allocate(capacity: 1), countCount = 1
     init() { zeroBuf.initialize(to: .zero) }
-    deinit { floatBuf.deallocate(); vectorBuf.deallocate(); zeroBuf.deallocate(); indexBuf.deallocate(); countBuf.deallocate() }
+    deinit {
+        floatBuf.deallocate(); vectorBuf.deallocate(); wideBuf.deallocate(); zeroBuf.deallocate(); indexBuf.deallocate()
+        countBuf.deallocate()
+    }
 
     func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
         if n > floatCount { floatBuf.deallocate(); floatBuf = .allocate(capacity: n); floatCount = n }
@@ -28,6 +48,10 @@ final class KernelScratch {
     func vectors(_ n: Int) -> UnsafeMutablePointer<SIMD8<Float>> {
         if n > vectorCount { vectorBuf.deallocate(); vectorBuf = .allocate(capacity: n); vectorCount = n }
         return vectorBuf
+    }
+    func wideVectors(_ n: Int) -> UnsafeMutablePointer<SIMD16<Float>> {
+        if n > wideCount { wideBuf.deallocate(); wideBuf = .allocate(capacity: n); wideCount = n }
+        return wideBuf
     }
     /// n vectors of zeros (never written by the kernels).
     func zeros(_ n: Int) -> UnsafeMutablePointer<SIMD8<Float>> {
@@ -47,29 +71,37 @@ final class KernelScratch {
     }
 }
 
-/// For every block of two sample vectors from vector j0 on (the last one may hold one), the indices c in
+/// For every block of two sample vectors of V from vector j0 on (the last one may hold one), the indices c in
 /// 0..<count, in order, whose vectors of `rows` in that block are not all exactly zero: block k's list is
 /// lists[k·(count + 1) ...], counts[k] entries and then −1 (a sentinel, see pairedRowDots).
 /// One pass along each row (sequential memory), a branch-free append per block. Terms with an exactly zero factor
 /// add nothing to a fused multiply-add chain (x + 0·w = x, and the chains here never hold −0), so skipping them
-/// leaves every result bit-identical.
+/// leaves every result bit-identical. (The test runs on SIMD8 vectors whatever V: the standard library's masks of
+/// a generic SIMD type compare lane by lane.)
 @inline(__always)
-func nonzeroBlockLists(_ rows: FeatureMajorBatch, count: Int, from j0: Int = 0, lists: UnsafeMutablePointer<Int32>,
-                       counts: UnsafeMutablePointer<Int32>) {
-    let nv = rows.vectors - j0, pairs = nv / 2, blocks = (nv + 1) / 2
+func nonzeroBlockLists<V: SIMD>(_ rows: FeatureMajorBatch, as _: V.Type, count: Int, from j0: Int = 0,
+                                lists: UnsafeMutablePointer<Int32>, counts: UnsafeMutablePointer<Int32>) where V.Scalar == Float {
+    let per = V.scalarCount / 4      // SIMD8 vectors in a block of two V
+    let nv = rows.batch / V.scalarCount - j0, pairs = nv / 2, blocks = (nv + 1) / 2
     for k in 0..<blocks { counts[k] = 0 }
     let stride = count + 1
     for c in 0..<count {
-        let x = rows.row(c) + j0
+        let x = rows.row(c) + j0 * per / 2
         for k in 0..<pairs {
             let t = Int(counts[k])
             lists[k * stride + t] = Int32(c)
-            counts[k] = Int32(t + (any((x[2 * k] .!= 0) .| (x[2 * k + 1] .!= 0)) ? 1 : 0))
+            let v = x + per * k
+            var nz = (v[0] .!= 0) .| (v[1] .!= 0)
+            if per == 4 { nz = nz .| (v[2] .!= 0) .| (v[3] .!= 0) }
+            counts[k] = Int32(t + (any(nz) ? 1 : 0))
         }
         if pairs < blocks {
             let t = Int(counts[pairs])
             lists[pairs * stride + t] = Int32(c)
-            counts[pairs] = Int32(t + (any(x[2 * pairs] .!= 0) ? 1 : 0))
+            let v = x + per * pairs
+            var nz = v[0] .!= 0
+            if per == 4 { nz = nz .| (v[1] .!= 0) }
+            counts[pairs] = Int32(t + (any(nz) ? 1 : 0))
         }
     }
     for k in 0..<blocks { lists[k * stride + Int(counts[k])] = -1 }
@@ -106,7 +138,18 @@ struct QuadCoefficients {
 func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMajorBatch, inner: Int,
                  coef: UnsafePointer<Float>, rStride: Int, cStride: Int, bias: UnsafePointer<Float>?,
                  scratch: KernelScratch, quadCoef: QuadCoefficients? = nil, denseInputs: Bool = false) {
-    let nv = rows.vectors
+    combineRows(into: out, outRows: outRows, from: rows, inner: inner, coef: coef, rStride: rStride, cStride: cStride,
+                bias: bias, scratch: scratch, quadCoef: quadCoef, denseInputs: denseInputs, as: SIMD8<Float>.self)
+}
+
+/// combineRows on vectors of V: SIMD8 (AVX2) or SIMD16 (AVX-512; the batch a multiple of 16). Every output is the
+/// same per-sample chain whatever V, so both give the same bits.
+@inline(__always)
+func combineRows<V: SIMD>(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMajorBatch, inner: Int,
+                          coef: UnsafePointer<Float>, rStride: Int, cStride: Int, bias: UnsafePointer<Float>?,
+                          scratch: KernelScratch, quadCoef: QuadCoefficients? = nil, denseInputs: Bool = false,
+                          as _: V.Type) where V.Scalar == Float {
+    let nv = rows.batch / V.scalarCount
     let quads = outRows / 4
     let qc = quadCoef ?? QuadCoefficients(coef, rStride: rStride, cStride: cStride, outRows: outRows, inner: inner) {
         scratch.floats(max(1, quads * inner * 4))
@@ -119,23 +162,23 @@ func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMa
             for q in 0..<quads {
                 let r = 4 * q
                 let pw = qc.base + q * qc.qStride, cStep = qc.cStep
-                var a0 = SIMD8<Float>(repeating: bias?[r] ?? 0), d0 = SIMD8<Float>(repeating: bias?[r + 1] ?? 0)
-                var e0 = SIMD8<Float>(repeating: bias?[r + 2] ?? 0), f0 = SIMD8<Float>(repeating: bias?[r + 3] ?? 0)
+                var a0 = V(repeating: bias?[r] ?? 0), d0 = V(repeating: bias?[r + 1] ?? 0)
+                var e0 = V(repeating: bias?[r + 2] ?? 0), f0 = V(repeating: bias?[r + 3] ?? 0)
                 var a1 = a0, d1 = d0, e1 = e0, f1 = f0, a2 = a0, d2 = d0, e2 = e0, f2 = f0
                 for c in 0..<inner {
-                    let x = rows.row(c) + j
+                    let x = rows.row(c, as: V.self) + j
                     let x0 = x[0], x1 = x[1], x2 = x[2]
                     let w = pw + c * cStep
-                    var wk = SIMD8<Float>(repeating: w[0])
+                    var wk = V(repeating: w[0])
                     a0 = a0.addingProduct(x0, wk); a1 = a1.addingProduct(x1, wk); a2 = a2.addingProduct(x2, wk)
-                    wk = SIMD8<Float>(repeating: w[1])
+                    wk = V(repeating: w[1])
                     d0 = d0.addingProduct(x0, wk); d1 = d1.addingProduct(x1, wk); d2 = d2.addingProduct(x2, wk)
-                    wk = SIMD8<Float>(repeating: w[2])
+                    wk = V(repeating: w[2])
                     e0 = e0.addingProduct(x0, wk); e1 = e1.addingProduct(x1, wk); e2 = e2.addingProduct(x2, wk)
-                    wk = SIMD8<Float>(repeating: w[3])
+                    wk = V(repeating: w[3])
                     f0 = f0.addingProduct(x0, wk); f1 = f1.addingProduct(x1, wk); f2 = f2.addingProduct(x2, wk)
                 }
-                let o0 = out.row(r) + j, o1 = out.row(r + 1) + j, o2 = out.row(r + 2) + j, o3 = out.row(r + 3) + j
+                let o0 = out.row(r, as: V.self) + j, o1 = out.row(r + 1, as: V.self) + j, o2 = out.row(r + 2, as: V.self) + j, o3 = out.row(r + 3, as: V.self) + j
                 o0[0] = a0; o0[1] = a1; o0[2] = a2; o1[0] = d0; o1[1] = d1; o1[2] = d2
                 o2[0] = e0; o2[1] = e1; o2[2] = e2; o3[0] = f0; o3[1] = f1; o3[2] = f2
             }
@@ -145,16 +188,55 @@ func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMa
     // (With no full block of four rows, nothing here needs the lists.) Blocks of two vectors from j on.
     let j0 = j, blocks = (nv - j0 + 1) / 2
     let lists = scratch.indices(quads > 0 ? max(1, blocks * (inner + 1)) : 1), counts = scratch.counts(max(1, blocks))
-    if quads > 0 && blocks > 0 { nonzeroBlockLists(rows, count: inner, from: j0, lists: lists, counts: counts) }
+    if quads > 0 && blocks > 0 { nonzeroBlockLists(rows, as: V.self, count: inner, from: j0, lists: lists, counts: counts) }
     while quads > 0 && j < nv {
         let width = min(2, nv - j)
         let list = lists + ((j - j0) / 2) * (inner + 1)
-        for q in 0..<quads {
+        var q = 0
+        // With SIMD16 (AVX-512, 32 registers): eight rows at a time, sixteen accumulators, enough independent chains
+        // to cover the latency of the fused multiply-adds (with eight, each waits on the one before).
+        while V.scalarCount == 16 && width == 2 && q + 1 < quads {
+            let r = 4 * q
+            let pw = qc.base + q * qc.qStride, pv = pw + qc.qStride, cStep = qc.cStep
+            var a0 = V(repeating: bias?[r] ?? 0), b0 = V(repeating: bias?[r + 1] ?? 0)
+            var c0 = V(repeating: bias?[r + 2] ?? 0), d0 = V(repeating: bias?[r + 3] ?? 0)
+            var e0 = V(repeating: bias?[r + 4] ?? 0), f0 = V(repeating: bias?[r + 5] ?? 0)
+            var g0 = V(repeating: bias?[r + 6] ?? 0), h0 = V(repeating: bias?[r + 7] ?? 0)
+            var a1 = a0, b1 = b0, c1 = c0, d1 = d0, e1 = e0, f1 = f0, g1 = g0, h1 = h0
+            var t = 0
+            while true {
+                let c = Int(list[t])
+                if c < 0 { break }
+                t += 1
+                let x = rows.row(c, as: V.self) + j
+                let x0 = x[0], x1 = x[1]
+                let w = pw + c * cStep, u = pv + c * cStep
+                var wk = V(repeating: w[0])
+                a0 = a0.addingProduct(x0, wk); a1 = a1.addingProduct(x1, wk)
+                wk = V(repeating: w[1]); b0 = b0.addingProduct(x0, wk); b1 = b1.addingProduct(x1, wk)
+                wk = V(repeating: w[2]); c0 = c0.addingProduct(x0, wk); c1 = c1.addingProduct(x1, wk)
+                wk = V(repeating: w[3]); d0 = d0.addingProduct(x0, wk); d1 = d1.addingProduct(x1, wk)
+                wk = V(repeating: u[0]); e0 = e0.addingProduct(x0, wk); e1 = e1.addingProduct(x1, wk)
+                wk = V(repeating: u[1]); f0 = f0.addingProduct(x0, wk); f1 = f1.addingProduct(x1, wk)
+                wk = V(repeating: u[2]); g0 = g0.addingProduct(x0, wk); g1 = g1.addingProduct(x1, wk)
+                wk = V(repeating: u[3]); h0 = h0.addingProduct(x0, wk); h1 = h1.addingProduct(x1, wk)
+            }
+            var o = out.row(r, as: V.self) + j; o[0] = a0; o[1] = a1
+            o = out.row(r + 1, as: V.self) + j; o[0] = b0; o[1] = b1
+            o = out.row(r + 2, as: V.self) + j; o[0] = c0; o[1] = c1
+            o = out.row(r + 3, as: V.self) + j; o[0] = d0; o[1] = d1
+            o = out.row(r + 4, as: V.self) + j; o[0] = e0; o[1] = e1
+            o = out.row(r + 5, as: V.self) + j; o[0] = f0; o[1] = f1
+            o = out.row(r + 6, as: V.self) + j; o[0] = g0; o[1] = g1
+            o = out.row(r + 7, as: V.self) + j; o[0] = h0; o[1] = h1
+            q += 2
+        }
+        for q in q..<quads {
             let r = 4 * q
             let pw = qc.base + q * qc.qStride, cStep = qc.cStep
-            let o0 = out.row(r) + j, o1 = out.row(r + 1) + j, o2 = out.row(r + 2) + j, o3 = out.row(r + 3) + j
-            var a0 = SIMD8<Float>(repeating: bias?[r] ?? 0), d0 = SIMD8<Float>(repeating: bias?[r + 1] ?? 0)
-            var e0 = SIMD8<Float>(repeating: bias?[r + 2] ?? 0), f0 = SIMD8<Float>(repeating: bias?[r + 3] ?? 0)
+            let o0 = out.row(r, as: V.self) + j, o1 = out.row(r + 1, as: V.self) + j, o2 = out.row(r + 2, as: V.self) + j, o3 = out.row(r + 3, as: V.self) + j
+            var a0 = V(repeating: bias?[r] ?? 0), d0 = V(repeating: bias?[r + 1] ?? 0)
+            var e0 = V(repeating: bias?[r + 2] ?? 0), f0 = V(repeating: bias?[r + 3] ?? 0)
             if width == 2 {
                 var a1 = a0, d1 = d0, e1 = e0, f1 = f0
                 var t = 0
@@ -162,13 +244,13 @@ func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMa
                     let c = Int(list[t])
                     if c < 0 { break }
                     t += 1
-                    let x = rows.row(c) + j
+                    let x = rows.row(c, as: V.self) + j
                     let x0 = x[0], x1 = x[1]
                     let w = pw + c * cStep
-                    let w0 = SIMD8<Float>(repeating: w[0]), w1 = SIMD8<Float>(repeating: w[1])
+                    let w0 = V(repeating: w[0]), w1 = V(repeating: w[1])
                     a0 = a0.addingProduct(x0, w0); a1 = a1.addingProduct(x1, w0)
                     d0 = d0.addingProduct(x0, w1); d1 = d1.addingProduct(x1, w1)
-                    let w2 = SIMD8<Float>(repeating: w[2]), w3 = SIMD8<Float>(repeating: w[3])
+                    let w2 = V(repeating: w[2]), w3 = V(repeating: w[3])
                     e0 = e0.addingProduct(x0, w2); e1 = e1.addingProduct(x1, w2)
                     f0 = f0.addingProduct(x0, w3); f1 = f1.addingProduct(x1, w3)
                 }
@@ -179,10 +261,10 @@ func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMa
                     let c = Int(list[t])
                     if c < 0 { break }
                     t += 1
-                    let x0 = rows.row(c)[j]
+                    let x0 = rows.row(c, as: V.self)[j]
                     let w = pw + c * cStep
-                    a0 = a0.addingProduct(x0, SIMD8(repeating: w[0])); d0 = d0.addingProduct(x0, SIMD8(repeating: w[1]))
-                    e0 = e0.addingProduct(x0, SIMD8(repeating: w[2])); f0 = f0.addingProduct(x0, SIMD8(repeating: w[3]))
+                    a0 = a0.addingProduct(x0, V(repeating: w[0])); d0 = d0.addingProduct(x0, V(repeating: w[1]))
+                    e0 = e0.addingProduct(x0, V(repeating: w[2])); f0 = f0.addingProduct(x0, V(repeating: w[3]))
                 }
             }
             o0[0] = a0; o1[0] = d0; o2[0] = e0; o3[0] = f0
@@ -192,14 +274,14 @@ func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMa
     // The last outRows % 4 rows: eight sample vectors at a time over every c (a few rows; skipping would not pay).
     for r in (4 * quads)..<outRows {
         let cr = coef + r * rStride
-        let o = out.row(r)
-        let start = SIMD8<Float>(repeating: bias?[r] ?? 0)
+        let o = out.row(r, as: V.self)
+        let start = V(repeating: bias?[r] ?? 0)
         var j = 0
         while j + 8 <= nv {
             var a0 = start, a1 = start, a2 = start, a3 = start, a4 = start, a5 = start, a6 = start, a7 = start
             for c in 0..<inner {
-                let x = rows.row(c) + j
-                let w = SIMD8<Float>(repeating: cr[c * cStride])
+                let x = rows.row(c, as: V.self) + j
+                let w = V(repeating: cr[c * cStride])
                 a0 = a0.addingProduct(x[0], w); a1 = a1.addingProduct(x[1], w); a2 = a2.addingProduct(x[2], w)
                 a3 = a3.addingProduct(x[3], w); a4 = a4.addingProduct(x[4], w); a5 = a5.addingProduct(x[5], w)
                 a6 = a6.addingProduct(x[6], w); a7 = a7.addingProduct(x[7], w)
@@ -209,7 +291,7 @@ func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMa
         }
         while j < nv {
             var a = start
-            for c in 0..<inner { a = a.addingProduct(rows.row(c)[j], SIMD8(repeating: cr[c * cStride])) }
+            for c in 0..<inner { a = a.addingProduct(rows.row(c, as: V.self)[j], V(repeating: cr[c * cStride])) }
             o[j] = a
             j += 1
         }
@@ -295,6 +377,85 @@ func pairedRowDots(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: Int,
     }
 }
 
+/// pairedRowDots for processors with AVX-512 (32 vector registers of 16 floats): the same chains, so the same bits.
+/// Each SIMD16 accumulator holds two outputs side by side, rows r and r + 1 of one column in its halves, and the
+/// column's entry of b (or b2) is broadcast to both halves: every output's eight lanes still sum the same sample
+/// vectors in the same order, and laneSum of each half gives it. Blocks of four rows × four columns keep sixteen
+/// accumulators, four row operands and two broadcasts in registers.
+@inline(__always)
+func pairedRowDotsWide(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: Int,
+                       _ b: FeatureMajorBatch, _ b2: FeatureMajorBatch, rowsB: Int, into g: UnsafeMutablePointer<Float>,
+                       scratch: KernelScratch) {
+    let nv = a.vectors
+    let quads = (rowsA + 3) / 4
+    // hd[(q·nv + j)·4 ...] = [a[4q] | a[4q+1]], [a[4q+2] | a[4q+3]], [a2[4q] | a2[4q+1]], [a2[4q+2] | a2[4q+3]]
+    // at sample vector j (zeros past the last row).
+    let hd = scratch.wideVectors(max(1, quads * nv * 4))
+    let zero = scratch.zeros(max(1, nv))
+    let list = scratch.indices(nv + 1)
+    for q in 0..<quads {
+        let r = 4 * q
+        let a0 = a.row(r), a1 = r + 1 < rowsA ? a.row(r + 1) : zero, a2r = r + 2 < rowsA ? a.row(r + 2) : zero
+        let a3 = r + 3 < rowsA ? a.row(r + 3) : zero
+        let b0 = a2.row(r), b1 = r + 1 < rowsA ? a2.row(r + 1) : zero, b2r = r + 2 < rowsA ? a2.row(r + 2) : zero
+        let b3 = r + 3 < rowsA ? a2.row(r + 3) : zero
+        for j in 0..<nv {
+            let o = hd + (q * nv + j) * 4
+            o[0] = SIMD16(lowHalf: a0[j], highHalf: a1[j]); o[1] = SIMD16(lowHalf: a2r[j], highHalf: a3[j])
+            o[2] = SIMD16(lowHalf: b0[j], highHalf: b1[j]); o[3] = SIMD16(lowHalf: b2r[j], highHalf: b3[j])
+        }
+    }
+    var c = 0
+    while c < rowsB {
+        let width = min(4, rowsB - c)
+        let z0 = b.row(c), z1 = width > 1 ? b.row(c + 1) : zero, z2 = width > 2 ? b.row(c + 2) : zero
+        let z3 = width > 3 ? b.row(c + 3) : zero
+        let x0 = b2.row(c), x1 = width > 1 ? b2.row(c + 1) : zero, x2 = width > 2 ? b2.row(c + 2) : zero
+        let x3 = width > 3 ? b2.row(c + 3) : zero
+        var active = 0
+        for j in 0..<nv {
+            let nz = (z0[j] .!= 0) .| (z1[j] .!= 0) .| (z2[j] .!= 0) .| (z3[j] .!= 0)
+                .| (x0[j] .!= 0) .| (x1[j] .!= 0) .| (x2[j] .!= 0) .| (x3[j] .!= 0)
+            if any(nz) { list[active] = Int32(j); active += 1 }
+        }
+        list[active] = -1
+        for q in 0..<quads {
+            let base = hd + q * nv * 4
+            // s_k: rows 4q, 4q+1 of column c + k; t_k: rows 4q+2, 4q+3.
+            var s0 = SIMD16<Float>.zero, s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0
+            var t = 0
+            while true {
+                let j = Int(list[t])
+                if j < 0 { break }
+                t += 1
+                let h = base + j * 4
+                let p0 = h[0], p1 = h[1], q0 = h[2], q1 = h[3]
+                var u = SIMD16(lowHalf: z0[j], highHalf: z0[j]), v = SIMD16(lowHalf: x0[j], highHalf: x0[j])
+                s0 = s0.addingProduct(p0, u).addingProduct(q0, v); t0 = t0.addingProduct(p1, u).addingProduct(q1, v)
+                u = SIMD16(lowHalf: z1[j], highHalf: z1[j]); v = SIMD16(lowHalf: x1[j], highHalf: x1[j])
+                s1 = s1.addingProduct(p0, u).addingProduct(q0, v); t1 = t1.addingProduct(p1, u).addingProduct(q1, v)
+                u = SIMD16(lowHalf: z2[j], highHalf: z2[j]); v = SIMD16(lowHalf: x2[j], highHalf: x2[j])
+                s2 = s2.addingProduct(p0, u).addingProduct(q0, v); t2 = t2.addingProduct(p1, u).addingProduct(q1, v)
+                u = SIMD16(lowHalf: z3[j], highHalf: z3[j]); v = SIMD16(lowHalf: x3[j], highHalf: x3[j])
+                s3 = s3.addingProduct(p0, u).addingProduct(q0, v); t3 = t3.addingProduct(p1, u).addingProduct(q1, v)
+            }
+            // Column c + k of rows 4q … 4q + 3 (those that exist).
+            func store(_ k: Int, _ s: SIMD16<Float>, _ t: SIMD16<Float>) {
+                let r = 4 * q, o = g + r * rowsB + c + k
+                o[0] = laneSum(s.lowHalf)
+                if r + 1 < rowsA { o[rowsB] = laneSum(s.highHalf) }
+                if r + 2 < rowsA { o[2 * rowsB] = laneSum(t.lowHalf) }
+                if r + 3 < rowsA { o[3 * rowsB] = laneSum(t.highHalf) }
+            }
+            store(0, s0, t0)
+            if width > 1 { store(1, s1, t1) }
+            if width > 2 { store(2, s2, t2) }
+            if width > 3 { store(3, s3, t3) }
+        }
+        c += 4
+    }
+}
+
 /// pairedRowDots for at most 2 × 4 outputs (the phase-change and other tiny models): every sample vector, no
 /// packing; missing rows and columns read zeros. The same chains as the general path.
 @inline(__always)
@@ -330,7 +491,10 @@ final class StepBuffers {
     /// W (m × n) arranged four rows at a time for H = W X and dH = W dZ, packed by forwardPass.
     let packedW: UnsafeMutablePointer<Float>
     var quadW: QuadCoefficients?
-    init(n: Int, m: Int, batch: Int) {
+    /// Whether the kernels run on SIMD16 vectors (AVX-512) instead of SIMD8; the results are the same bits.
+    let wide: Bool
+    init(n: Int, m: Int, batch: Int, wide: Bool = KernelWidth.wide) {
+        self.wide = wide && batch % 16 == 0
         x = FeatureMajorBatch(rows: n, batch: batch)
         h = FeatureMajorBatch(rows: m, batch: batch)
         z = FeatureMajorBatch(rows: n, batch: batch)
@@ -346,16 +510,26 @@ func forwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, bias: UnsafePointe
                  hiddenReLU: Bool = false, hiddenBias: UnsafePointer<Float>? = nil) {
     let quadW = QuadCoefficients(W, rStride: n, cStride: 1, outRows: m, inner: n) { buf.packedW }
     buf.quadW = quadW
-    combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: W, rStride: n, cStride: 1, bias: hiddenBias,
-                scratch: buf.scratch, quadCoef: quadW)
+    if buf.wide {
+        combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: W, rStride: n, cStride: 1, bias: hiddenBias,
+                    scratch: buf.scratch, quadCoef: quadW, as: SIMD16<Float>.self)
+    } else {
+        combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: W, rStride: n, cStride: 1, bias: hiddenBias,
+                    scratch: buf.scratch, quadCoef: quadW)
+    }
     if hiddenReLU {
         for k in 0..<m {
             let r = buf.h.row(k)
             for j in 0..<buf.h.vectors { r[j] = r[j].replacing(with: 0, where: r[j] .< 0) }
         }
     }
-    combineRows(into: buf.z, outRows: n, from: buf.h, inner: m, coef: W, rStride: 1, cStride: n, bias: bias,
-                scratch: buf.scratch, denseInputs: true)
+    if buf.wide {
+        combineRows(into: buf.z, outRows: n, from: buf.h, inner: m, coef: W, rStride: 1, cStride: n, bias: bias,
+                    scratch: buf.scratch, denseInputs: true, as: SIMD16<Float>.self)
+    } else {
+        combineRows(into: buf.z, outRows: n, from: buf.h, inner: m, coef: W, rStride: 1, cStride: n, bias: bias,
+                    scratch: buf.scratch, denseInputs: true)
+    }
 }
 
 /// Replaces Z by dL/dZ for the objective mean over batch and features of I (x̂ − x)² (scaled by `gradScale`)
@@ -390,8 +564,13 @@ func backwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, n: Int, m: Int,
                   gradW: UnsafeMutablePointer<Float>, gradB: UnsafeMutablePointer<Float>, hiddenReLU: Bool = false,
                   l1Gradient: Float = 0, gradC: UnsafeMutablePointer<Float>? = nil) {
     precondition(buf.quadW != nil, "backwardPass runs after forwardPass")
-    combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: W, rStride: n, cStride: 1, bias: nil,
-                scratch: buf.scratch, quadCoef: buf.quadW)
+    if buf.wide {
+        combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: W, rStride: n, cStride: 1, bias: nil,
+                    scratch: buf.scratch, quadCoef: buf.quadW, as: SIMD16<Float>.self)
+    } else {
+        combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: W, rStride: n, cStride: 1, bias: nil,
+                    scratch: buf.scratch, quadCoef: buf.quadW)
+    }
     if l1Gradient != 0 {
         // d/dh of λ|h|: λ·sign(h) (0 at h = 0), before the ReLU mask.
         let g = SIMD8<Float>(repeating: l1Gradient)
@@ -409,7 +588,11 @@ func backwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, n: Int, m: Int,
             for j in 0..<buf.h.vectors { d[j] = d[j].replacing(with: 0, where: h[j] .<= 0) }
         }
     }
-    pairedRowDots(buf.h, buf.dh, rowsA: m, buf.z, buf.x, rowsB: n, into: gradW, scratch: buf.scratch)
+    if buf.wide && !(m <= 2 && n <= 4) {
+        pairedRowDotsWide(buf.h, buf.dh, rowsA: m, buf.z, buf.x, rowsB: n, into: gradW, scratch: buf.scratch)
+    } else {
+        pairedRowDots(buf.h, buf.dh, rowsA: m, buf.z, buf.x, rowsB: n, into: gradW, scratch: buf.scratch)
+    }
     rowSums(buf.z, rows: n, into: gradB)
     if let gradC { rowSums(buf.dh, rows: m, into: gradC) }
 }

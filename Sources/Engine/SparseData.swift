@@ -3,7 +3,8 @@
 // for every sample), eight samples per SIMD vector. Each sample-feature entry takes one 64-bit draw: its top 24
 // bits decide presence (present iff below round(density · 2²⁴)), the next 24 bits give the value k · 2⁻²⁴.
 
-/// A batch buffer: n rows of `batch` samples, rows `stride` vectors apart (padded against cache aliasing).
+/// A batch buffer: n rows of `batch` samples, rows `stride` vectors apart. Every row starts on a 64-byte boundary
+/// (so it can be read as SIMD16 vectors too), and the stride is an odd number of 64-byte lines (against cache aliasing).
 public struct FeatureMajorBatch {
     public let rows: Int
     public let batch: Int
@@ -17,13 +18,21 @@ public struct FeatureMajorBatch {
         precondition(batch % 8 == 0, "the batch must be a multiple of 8")
         self.rows = rows; self.batch = batch
         vectors = batch / 8
-        stride = vectors + 1
-        base = .allocate(capacity: max(1, rows * stride))
-        base.initialize(repeating: .zero, count: max(1, rows * stride))
+        let lines = (vectors + 1) / 2
+        stride = 2 * (lines % 2 == 1 ? lines : lines + 1)
+        let count = max(1, rows * stride)
+        base = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<SIMD8<Float>>.stride, alignment: 64)
+            .bindMemory(to: SIMD8<Float>.self, capacity: count)
+        base.initialize(repeating: .zero, count: count)
     }
 
     public func deallocate() { base.deallocate() }
     @inline(__always) public func row(_ r: Int) -> UnsafeMutablePointer<SIMD8<Float>> { base + r * stride }
+
+    /// Row r as vectors of V (SIMD8 or SIMD16 of Float): batch / V.scalarCount of them, 64-byte aligned.
+    @inline(__always) func row<V: SIMD>(_ r: Int, as _: V.Type) -> UnsafeMutablePointer<V> where V.Scalar == Float {
+        UnsafeMutableRawPointer(base + r * stride).assumingMemoryBound(to: V.self)
+    }
 
     /// Sample s of row r.
     public func value(_ r: Int, _ s: Int) -> Float { row(r)[s / 8][s % 8] }

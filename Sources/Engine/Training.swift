@@ -210,22 +210,24 @@ public enum Trainer {
         let bc2Sqrt = Float(bc2.squareRoot())
         let decay = 1 - lr * r.weightDecay
         let b1 = r.beta1, b2 = r.beta2, eps = r.eps
-        // Eight parameters at a time with the same operations in the same order as the scalar tail below (separate
-        // multiplies and adds, no fused multiply-add), so both give the same bits.
+        // Sixteen, then eight parameters at a time with the same operations in the same order as the scalar tail
+        // below (separate multiplies and adds, no fused multiply-add), so all give the same bits.
         var j = 0
-        while j + 8 <= count {
+        @inline(__always) func update<V: SIMD>(_: V.Type) where V.Scalar == Float {
             let pv = UnsafeMutableRawPointer(p + j), gv = UnsafeMutableRawPointer(g + j)
             let av = UnsafeMutableRawPointer(m1 + j), vv = UnsafeMutableRawPointer(m2 + j)
-            let gj = gv.loadUnaligned(as: SIMD8<Float>.self)
-            var pj = pv.loadUnaligned(as: SIMD8<Float>.self) * decay
-            let aj = b1 * av.loadUnaligned(as: SIMD8<Float>.self) + (1 - b1) * gj
-            let vj = b2 * vv.loadUnaligned(as: SIMD8<Float>.self) + (1 - b2) * gj * gj
+            let gj = gv.loadUnaligned(as: V.self)
+            var pj = pv.loadUnaligned(as: V.self) * decay
+            let aj = b1 * av.loadUnaligned(as: V.self) + (1 - b1) * gj
+            let vj = b2 * vv.loadUnaligned(as: V.self) + (1 - b2) * gj * gj
             let denom = vj.squareRoot() / bc2Sqrt + eps
             pj -= stepSize * aj / denom
-            pv.storeBytes(of: pj, as: SIMD8<Float>.self); av.storeBytes(of: aj, as: SIMD8<Float>.self)
-            vv.storeBytes(of: vj, as: SIMD8<Float>.self)
-            j += 8
+            pv.storeBytes(of: pj, as: V.self); av.storeBytes(of: aj, as: V.self)
+            vv.storeBytes(of: vj, as: V.self)
+            j += V.scalarCount
         }
+        while j + 16 <= count { update(SIMD16<Float>.self) }
+        while j + 8 <= count { update(SIMD8<Float>.self) }
         for j in j..<count {
             p[j] *= decay
             m1[j] = b1 * m1[j] + (1 - b1) * g[j]
