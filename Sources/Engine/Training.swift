@@ -120,8 +120,9 @@ public enum Trainer {
         return (t, snapshots)
     }
 
+    /// `wideKernels` chooses SIMD16 kernels (default: where the processor has AVX-512); the result is the same bits.
     public static func trainOne(_ spec: ToyModelSpec, recipe: TrainingRecipe, instance: Int = 0,
-                                initial: ToyModel? = nil,
+                                initial: ToyModel? = nil, wideKernels: Bool = KernelWidth.wide,
                                 observe: ((Int, () -> ToyModel) -> Void)? = nil) throws -> TrainedModel {
         let n = spec.n, m = spec.m, B = recipe.batch
         var initRng = Xoshiro(seed: spec.seed)
@@ -140,7 +141,7 @@ public enum Trainer {
         let sets = spec.sets ?? []
         var choiceRng = Xoshiro8(seed: deriveSeed(spec.seed, 2))
 
-        let buf = StepBuffers(n: n, m: m, batch: B)
+        let buf = StepBuffers(n: n, m: m, batch: B, wide: wideKernels)
         let gW = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
         let gb = UnsafeMutablePointer<Float>.allocate(capacity: n)
         let mW = UnsafeMutablePointer<Float>.allocate(capacity: m * n); mW.initialize(repeating: 0, count: m * n)

@@ -33,3 +33,22 @@ func trainedWeightsKeepTheirPinnedBits(_ name: String, _ pinned: UInt64) throws 
     let hash = try weightHash(spec, batch: batch)
     #expect(hash == pinned, "\(name)")
 }
+
+/// The SIMD16 kernels (AVX-512) and the SIMD8 ones compute the same chains, so training gives the same bits with
+/// either; shapes with partial blocks of rows (m = 30, 13, 6), sparse and dense inputs, the skipping and dense paths,
+/// a ReLU hidden layer, a hidden bias and the L1 term. (Both run on any x86-64 machine; only their speed differs.)
+@Test(arguments: [
+    ToyModelSpec(n: 61, m: 13, activation: .relu, importance: Array(repeating: 1, count: 61), density: 0.05, seed: 11),
+    ToyModelSpec(n: 61, m: 13, activation: .relu, importance: Array(repeating: 1, count: 61), density: 1, seed: 12),
+    ToyModelSpec(n: 37, m: 30, activation: .linear, importance: Array(repeating: 0.5, count: 37), density: 0.2, seed: 13),
+    ToyModelSpec(n: 40, m: 6, activation: .relu, importance: Array(repeating: 1, count: 40), density: 0.02, seed: 14,
+                 hidden: .relu, l1: 0.01, hiddenBias: true),
+])
+func wideAndNarrowKernelsGiveTheSameBits(_ spec: ToyModelSpec) throws {
+    let recipe = TrainingRecipe(steps: 25, batch: 160, logEvery: 5)
+    let wide = try Trainer.trainOne(spec, recipe: recipe, wideKernels: true)
+    let narrow = try Trainer.trainOne(spec, recipe: recipe, wideKernels: false)
+    #expect(wide.model.W.map(\.bitPattern) == narrow.model.W.map(\.bitPattern))
+    #expect(wide.model.b.map(\.bitPattern) == narrow.model.b.map(\.bitPattern))
+    #expect(wide.lossCurve.map(\.bitPattern) == narrow.lossCurve.map(\.bitPattern))
+}
