@@ -1,7 +1,8 @@
 // swift-tools-version: 6.0
 // Toy Models of Superposition, reproduced: package layout.
 // Layers, imported top to bottom only:
-//   Engine (numerics: RNG, models, AdamW, metrics; OpenBLAS's LAPACK for small eigenproblems)   Plot (Cairo figures)   Report (claims, Markdown, HTML)
+//   Engine (numerics: RNG, models, AdamW, metrics; OpenBLAS's LAPACK for small eigenproblems; CVector, a C header
+//           of lane-wise vector operations the standard library runs lane by lane)   Plot (Cairo figures)   Report (claims, Markdown, HTML)
 //   Experiments (one file per paper section; joins the three, plus the cache and the pipeline)
 //   PaperCLI (the thin `paper` command)
 import PackageDescription
@@ -25,7 +26,8 @@ let package = Package(
         .systemLibrary(name: "CCmark", pkgConfig: "libcmark-gfm",
                        providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: engineSettings),
+        .target(name: "CVector"),
+        .target(name: "Engine", dependencies: ["COpenBLAS", "CVector"], swiftSettings: engineSettings),
         .target(name: "Plot", dependencies: ["CCairo"]),
         .target(name: "Report", dependencies: ["CCmark"]),
         .target(name: "Experiments", dependencies: ["Engine", "Plot", "Report"]),

@@ -5,6 +5,7 @@
 //   backward  dH = W dZ, ∇W = H dZᵀ + dH Xᵀ, ∇b = Σ_samples dZ
 // On processors with AVX-512 the products run on SIMD16 vectors (KernelWidth), with the same chains and bits.
 
+import CVector
 import Foundation
 
 /// Which vector width the training kernels use. Both widths compute every result as the same chain of fused
@@ -18,6 +19,21 @@ public enum KernelWidth {
         guard let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
         return flags.split(separator: " ").contains("avx512f")
     }()
+}
+
+/// The vectors the kernels are written for, SIMD8<Float> and SIMD16<Float>, with the operations whose generic
+/// SIMD versions the standard library runs lane by lane.
+protocol FloatVector: SIMD where Scalar == Float {
+    /// The square root of every lane.
+    func lanesSquareRoot() -> Self
+}
+
+extension SIMD8: FloatVector where Scalar == Float {
+    @inline(__always) func lanesSquareRoot() -> Self { vector_sqrt8(self) }
+}
+
+extension SIMD16: FloatVector where Scalar == Float {
+    @inline(__always) func lanesSquareRoot() -> Self { vector_sqrt16(self) }
 }
 
 /// The lanes of a vector summed in a fixed pairwise order.

@@ -214,14 +214,14 @@ public enum Trainer {
         // Sixteen, then eight parameters at a time with the same operations in the same order as the scalar tail
         // below (separate multiplies and adds, no fused multiply-add), so all give the same bits.
         var j = 0
-        @inline(__always) func update<V: SIMD>(_: V.Type) where V.Scalar == Float {
+        @inline(__always) func update<V: FloatVector>(_: V.Type) {
             let pv = UnsafeMutableRawPointer(p + j), gv = UnsafeMutableRawPointer(g + j)
             let av = UnsafeMutableRawPointer(m1 + j), vv = UnsafeMutableRawPointer(m2 + j)
             let gj = gv.loadUnaligned(as: V.self)
             var pj = pv.loadUnaligned(as: V.self) * decay
             let aj = b1 * av.loadUnaligned(as: V.self) + (1 - b1) * gj
             let vj = b2 * vv.loadUnaligned(as: V.self) + (1 - b2) * gj * gj
-            let denom = vj.squareRoot() / bc2Sqrt + eps
+            let denom = vj.lanesSquareRoot() / bc2Sqrt + eps
             pj -= stepSize * aj / denom
             pv.storeBytes(of: pj, as: V.self); av.storeBytes(of: aj, as: V.self)
             vv.storeBytes(of: vj, as: V.self)
