@@ -396,8 +396,9 @@ func pairedRowDots(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: Int,
 /// pairedRowDots for processors with AVX-512 (32 vector registers of 16 floats): the same chains, so the same bits.
 /// Each SIMD16 accumulator holds two outputs side by side, rows r and r + 1 of one column in its halves, and the
 /// column's entry of b (or b2) is broadcast to both halves: every output's eight lanes still sum the same sample
-/// vectors in the same order, and laneSum of each half gives it. Blocks of four rows × four columns keep sixteen
-/// accumulators, four row operands and two broadcasts in registers.
+/// vectors in the same order, and laneSum of each half gives it. Blocks of four rows × eight columns keep sixteen
+/// accumulators (each takes two dependent multiply-adds per sample vector, so fewer would wait on their latency),
+/// four row operands and two broadcasts in registers.
 @inline(__always)
 func pairedRowDotsWide(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: Int,
                        _ b: FeatureMajorBatch, _ b2: FeatureMajorBatch, rowsB: Int, into g: UnsafeMutablePointer<Float>,
@@ -421,24 +422,31 @@ func pairedRowDotsWide(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: I
             o[2] = SIMD16(lowHalf: b0[j], highHalf: b1[j]); o[3] = SIMD16(lowHalf: b2r[j], highHalf: b3[j])
         }
     }
+    // Rows of b and b2 for columns c … c + 7 (a row of zeros past the last column).
+    let cols = UnsafeMutablePointer<UnsafeMutablePointer<SIMD8<Float>>>.allocate(capacity: 16)
+    defer { cols.deallocate() }
     var c = 0
     while c < rowsB {
-        let width = min(4, rowsB - c)
-        let z0 = b.row(c), z1 = width > 1 ? b.row(c + 1) : zero, z2 = width > 2 ? b.row(c + 2) : zero
-        let z3 = width > 3 ? b.row(c + 3) : zero
-        let x0 = b2.row(c), x1 = width > 1 ? b2.row(c + 1) : zero, x2 = width > 2 ? b2.row(c + 2) : zero
-        let x3 = width > 3 ? b2.row(c + 3) : zero
+        let width = min(8, rowsB - c)
+        for k in 0..<8 {
+            cols[k] = k < width ? b.row(c + k) : zero
+            cols[8 + k] = k < width ? b2.row(c + k) : zero
+        }
         var active = 0
         for j in 0..<nv {
-            let nz = (z0[j] .!= 0) .| (z1[j] .!= 0) .| (z2[j] .!= 0) .| (z3[j] .!= 0)
-                .| (x0[j] .!= 0) .| (x1[j] .!= 0) .| (x2[j] .!= 0) .| (x3[j] .!= 0)
+            var nz = cols[0][j] .!= 0
+            for k in 1..<16 { nz = nz .| (cols[k][j] .!= 0) }
             if any(nz) { list[active] = Int32(j); active += 1 }
         }
         list[active] = -1
+        let z0 = cols[0], z1 = cols[1], z2 = cols[2], z3 = cols[3], z4 = cols[4], z5 = cols[5], z6 = cols[6], z7 = cols[7]
+        let x0 = cols[8], x1 = cols[9], x2 = cols[10], x3 = cols[11], x4 = cols[12], x5 = cols[13], x6 = cols[14]
+        let x7 = cols[15]
         for q in 0..<quads {
             let base = hd + q * nv * 4
             // s_k: rows 4q, 4q+1 of column c + k; t_k: rows 4q+2, 4q+3.
-            var s0 = SIMD16<Float>.zero, s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0
+            var s0 = SIMD16<Float>.zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0
+            var t0 = s0, t1 = s0, t2 = s0, t3 = s0, t4 = s0, t5 = s0, t6 = s0, t7 = s0
             var t = 0
             while true {
                 let j = Int(list[t])
@@ -446,29 +454,37 @@ func pairedRowDotsWide(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: I
                 t += 1
                 let h = base + j * 4
                 let p0 = h[0], p1 = h[1], q0 = h[2], q1 = h[3]
-                var u = SIMD16(lowHalf: z0[j], highHalf: z0[j]), v = SIMD16(lowHalf: x0[j], highHalf: x0[j])
+                @inline(__always) func both(_ v: SIMD8<Float>) -> SIMD16<Float> { SIMD16(lowHalf: v, highHalf: v) }
+                var u = both(z0[j]), v = both(x0[j])
                 s0 = s0.addingProduct(p0, u).addingProduct(q0, v); t0 = t0.addingProduct(p1, u).addingProduct(q1, v)
-                u = SIMD16(lowHalf: z1[j], highHalf: z1[j]); v = SIMD16(lowHalf: x1[j], highHalf: x1[j])
+                u = both(z1[j]); v = both(x1[j])
                 s1 = s1.addingProduct(p0, u).addingProduct(q0, v); t1 = t1.addingProduct(p1, u).addingProduct(q1, v)
-                u = SIMD16(lowHalf: z2[j], highHalf: z2[j]); v = SIMD16(lowHalf: x2[j], highHalf: x2[j])
+                u = both(z2[j]); v = both(x2[j])
                 s2 = s2.addingProduct(p0, u).addingProduct(q0, v); t2 = t2.addingProduct(p1, u).addingProduct(q1, v)
-                u = SIMD16(lowHalf: z3[j], highHalf: z3[j]); v = SIMD16(lowHalf: x3[j], highHalf: x3[j])
+                u = both(z3[j]); v = both(x3[j])
                 s3 = s3.addingProduct(p0, u).addingProduct(q0, v); t3 = t3.addingProduct(p1, u).addingProduct(q1, v)
+                u = both(z4[j]); v = both(x4[j])
+                s4 = s4.addingProduct(p0, u).addingProduct(q0, v); t4 = t4.addingProduct(p1, u).addingProduct(q1, v)
+                u = both(z5[j]); v = both(x5[j])
+                s5 = s5.addingProduct(p0, u).addingProduct(q0, v); t5 = t5.addingProduct(p1, u).addingProduct(q1, v)
+                u = both(z6[j]); v = both(x6[j])
+                s6 = s6.addingProduct(p0, u).addingProduct(q0, v); t6 = t6.addingProduct(p1, u).addingProduct(q1, v)
+                u = both(z7[j]); v = both(x7[j])
+                s7 = s7.addingProduct(p0, u).addingProduct(q0, v); t7 = t7.addingProduct(p1, u).addingProduct(q1, v)
             }
             // Column c + k of rows 4q … 4q + 3 (those that exist).
             func store(_ k: Int, _ s: SIMD16<Float>, _ t: SIMD16<Float>) {
+                guard k < width else { return }
                 let r = 4 * q, o = g + r * rowsB + c + k
                 o[0] = laneSum(s.lowHalf)
                 if r + 1 < rowsA { o[rowsB] = laneSum(s.highHalf) }
                 if r + 2 < rowsA { o[2 * rowsB] = laneSum(t.lowHalf) }
                 if r + 3 < rowsA { o[3 * rowsB] = laneSum(t.highHalf) }
             }
-            store(0, s0, t0)
-            if width > 1 { store(1, s1, t1) }
-            if width > 2 { store(2, s2, t2) }
-            if width > 3 { store(3, s3, t3) }
+            store(0, s0, t0); store(1, s1, t1); store(2, s2, t2); store(3, s3, t3)
+            store(4, s4, t4); store(5, s5, t5); store(6, s6, t6); store(7, s7, t7)
         }
-        c += 4
+        c += 8
     }
 }
 
