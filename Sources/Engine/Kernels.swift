@@ -472,17 +472,16 @@ func pairedRowDotsWide(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: I
                 u = both(z7[j]); v = both(x7[j])
                 s7 = s7.addingProduct(p0, u).addingProduct(q0, v); t7 = t7.addingProduct(p1, u).addingProduct(q1, v)
             }
-            // Column c + k of rows 4q … 4q + 3 (those that exist).
-            func store(_ k: Int, _ s: SIMD16<Float>, _ t: SIMD16<Float>) {
-                guard k < width else { return }
-                let r = 4 * q, o = g + r * rowsB + c + k
-                o[0] = laneSum(s.lowHalf)
-                if r + 1 < rowsA { o[rowsB] = laneSum(s.highHalf) }
-                if r + 2 < rowsA { o[2 * rowsB] = laneSum(t.lowHalf) }
-                if r + 3 < rowsA { o[3 * rowsB] = laneSum(t.highHalf) }
+            // Columns c … c + 7 of rows 4q … 4q + 3 (those that exist), each the laneSum of its half.
+            let upper = vector_half_sums8(s0, s1, s2, s3, s4, s5, s6, s7)
+            let lower = vector_half_sums8(t0, t1, t2, t3, t4, t5, t6, t7)
+            func store(_ k: Int, _ sums: SIMD8<Float>) {
+                guard 4 * q + k < rowsA else { return }
+                let o = g + (4 * q + k) * rowsB + c
+                if width == 8 { UnsafeMutableRawPointer(o).storeBytes(of: sums, as: SIMD8<Float>.self) }
+                else { for i in 0..<width { o[i] = sums[i] } }
             }
-            store(0, s0, t0); store(1, s1, t1); store(2, s2, t2); store(3, s3, t3)
-            store(4, s4, t4); store(5, s5, t5); store(6, s6, t6); store(7, s7, t7)
+            store(0, upper.lowHalf); store(1, upper.highHalf); store(2, lower.lowHalf); store(3, lower.highHalf)
         }
         c += 8
     }

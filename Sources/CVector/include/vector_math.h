@@ -1,7 +1,8 @@
-// Lane-wise operations on float vectors that the Swift standard library runs lane by lane on SIMD8<Float> and
-// SIMD16<Float> (its squareRoot() calls the scalar square root once per lane). Clang's vector types import into
-// Swift as SIMD8<Float> and SIMD16<Float>, and these functions inline into the Swift kernels as one instruction
-// (vsqrtps), correctly rounded as IEEE 754 requires, so the results are the same bits as the scalar root.
+// Operations on float vectors that the Swift standard library runs lane by lane on SIMD8<Float> and SIMD16<Float>
+// (its squareRoot() calls the scalar square root once per lane; its evenHalf and oddHalf go through memory). Clang's vector types import into
+// Swift as SIMD8<Float> and SIMD16<Float>, and these functions inline into the Swift kernels as a few vector
+// instructions. The square root is correctly rounded as IEEE 754 requires, and the sums add the same pairs in the
+// same order as the Swift code they replace, so the results are the same bits.
 #ifndef VECTOR_MATH_H
 #define VECTOR_MATH_H
 
@@ -16,6 +17,29 @@ static inline __attribute__((always_inline)) vector_float8_t vector_sqrt8(vector
 /// The square root of every lane.
 static inline __attribute__((always_inline)) vector_float16_t vector_sqrt16(vector_float16_t x) {
     return __builtin_elementwise_sqrt(x);
+}
+
+/// The lane sums of the eight halves of a, b, c, d, each summed as laneSum does, ((v0 + v1) + (v2 + v3)) +
+/// ((v4 + v5) + (v6 + v7)): [Σ a.low, Σ a.high, Σ b.low, Σ b.high, Σ c.low, Σ c.high, Σ d.low, Σ d.high].
+/// Each level adds neighbouring lanes of all four at once (x + y = y + x exactly), so every sum is the same bits.
+static inline __attribute__((always_inline)) vector_float8_t
+vector_half_sums4(vector_float16_t a, vector_float16_t b, vector_float16_t c, vector_float16_t d) {
+    vector_float16_t ab = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+        + __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    vector_float16_t cd = __builtin_shufflevector(c, d, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+        + __builtin_shufflevector(c, d, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    vector_float16_t quads = __builtin_shufflevector(ab, cd, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+        + __builtin_shufflevector(ab, cd, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    return __builtin_shufflevector(quads, quads, 0, 2, 4, 6, 8, 10, 12, 14)
+        + __builtin_shufflevector(quads, quads, 1, 3, 5, 7, 9, 11, 13, 15);
+}
+
+/// The lane sums of the low halves of s0 … s7, then of their high halves (as vector_half_sums4).
+static inline __attribute__((always_inline)) vector_float16_t
+vector_half_sums8(vector_float16_t s0, vector_float16_t s1, vector_float16_t s2, vector_float16_t s3,
+                  vector_float16_t s4, vector_float16_t s5, vector_float16_t s6, vector_float16_t s7) {
+    vector_float8_t a = vector_half_sums4(s0, s1, s2, s3), b = vector_half_sums4(s4, s5, s6, s7);
+    return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
 }
 
 #endif
