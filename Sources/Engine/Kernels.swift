@@ -425,6 +425,9 @@ func pairedRowDotsWide(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: I
     // Rows of b and b2 for columns c … c + 7 (a row of zeros past the last column).
     let cols = UnsafeMutablePointer<UnsafeMutablePointer<SIMD8<Float>>>.allocate(capacity: 16)
     defer { cols.deallocate() }
+    // The sample vectors of b and b2 that the block's columns need, side by side: bp[t·16 + k] is column c + k of b
+    // (k < 8) or of b2 (k ≥ 8) at the t-th active sample vector, so the inner loop reads them through one pointer.
+    let bp = scratch.vectors(max(1, 16 * nv))
     var c = 0
     while c < rowsB {
         let width = min(8, rowsB - c)
@@ -434,14 +437,12 @@ func pairedRowDotsWide(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: I
         }
         var active = 0
         for j in 0..<nv {
-            var nz = cols[0][j] .!= 0
-            for k in 1..<16 { nz = nz .| (cols[k][j] .!= 0) }
+            let o = bp + active * 16
+            var nz = SIMDMask<SIMD8<Int32>>()
+            for k in 0..<16 { let v = cols[k][j]; o[k] = v; nz = nz .| (v .!= 0) }
             if any(nz) { list[active] = Int32(j); active += 1 }
         }
         list[active] = -1
-        let z0 = cols[0], z1 = cols[1], z2 = cols[2], z3 = cols[3], z4 = cols[4], z5 = cols[5], z6 = cols[6], z7 = cols[7]
-        let x0 = cols[8], x1 = cols[9], x2 = cols[10], x3 = cols[11], x4 = cols[12], x5 = cols[13], x6 = cols[14]
-        let x7 = cols[15]
         for q in 0..<quads {
             let base = hd + q * nv * 4
             // s_k: rows 4q, 4q+1 of column c + k; t_k: rows 4q+2, 4q+3.
@@ -451,25 +452,25 @@ func pairedRowDotsWide(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: I
             while true {
                 let j = Int(list[t])
                 if j < 0 { break }
+                let h = base + j * 4, z = bp + t * 16
                 t += 1
-                let h = base + j * 4
                 let p0 = h[0], p1 = h[1], q0 = h[2], q1 = h[3]
                 @inline(__always) func both(_ v: SIMD8<Float>) -> SIMD16<Float> { SIMD16(lowHalf: v, highHalf: v) }
-                var u = both(z0[j]), v = both(x0[j])
+                var u = both(z[0]), v = both(z[8])
                 s0 = s0.addingProduct(p0, u).addingProduct(q0, v); t0 = t0.addingProduct(p1, u).addingProduct(q1, v)
-                u = both(z1[j]); v = both(x1[j])
+                u = both(z[1]); v = both(z[9])
                 s1 = s1.addingProduct(p0, u).addingProduct(q0, v); t1 = t1.addingProduct(p1, u).addingProduct(q1, v)
-                u = both(z2[j]); v = both(x2[j])
+                u = both(z[2]); v = both(z[10])
                 s2 = s2.addingProduct(p0, u).addingProduct(q0, v); t2 = t2.addingProduct(p1, u).addingProduct(q1, v)
-                u = both(z3[j]); v = both(x3[j])
+                u = both(z[3]); v = both(z[11])
                 s3 = s3.addingProduct(p0, u).addingProduct(q0, v); t3 = t3.addingProduct(p1, u).addingProduct(q1, v)
-                u = both(z4[j]); v = both(x4[j])
+                u = both(z[4]); v = both(z[12])
                 s4 = s4.addingProduct(p0, u).addingProduct(q0, v); t4 = t4.addingProduct(p1, u).addingProduct(q1, v)
-                u = both(z5[j]); v = both(x5[j])
+                u = both(z[5]); v = both(z[13])
                 s5 = s5.addingProduct(p0, u).addingProduct(q0, v); t5 = t5.addingProduct(p1, u).addingProduct(q1, v)
-                u = both(z6[j]); v = both(x6[j])
+                u = both(z[6]); v = both(z[14])
                 s6 = s6.addingProduct(p0, u).addingProduct(q0, v); t6 = t6.addingProduct(p1, u).addingProduct(q1, v)
-                u = both(z7[j]); v = both(x7[j])
+                u = both(z[7]); v = both(z[15])
                 s7 = s7.addingProduct(p0, u).addingProduct(q0, v); t7 = t7.addingProduct(p1, u).addingProduct(q1, v)
             }
             // Columns c … c + 7 of rows 4q … 4q + 3 (those that exist), each the laneSum of its half.
