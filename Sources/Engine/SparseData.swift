@@ -3,6 +3,8 @@
 // for every sample), eight samples per SIMD vector. Each sample-feature entry takes one 64-bit draw: its top 24
 // bits decide presence (present iff below round(density · 2²⁴)), the next 24 bits give the value k · 2⁻²⁴.
 
+import CVector
+
 /// A batch buffer: n rows of `batch` samples, rows `stride` vectors apart. Every row starts on a 64-byte boundary
 /// (so it can be read as SIMD16 vectors too), and the stride is an odd number of 64-byte lines (against cache aliasing).
 public struct FeatureMajorBatch {
@@ -42,40 +44,17 @@ public struct FeatureMajorBatch {
 @inline(__always)
 func presenceThreshold(_ density: Float) -> UInt32 { UInt32((Double(density) * 16_777_216).rounded()) }
 
-/// Float(bits) for bits < 2²⁴, exactly, in a few vector instructions: each 12-bit half h becomes the float
-/// 2²³ + h by setting the exponent bits (exact: h < 2²³), minus 2²³; then hi·4096 + lo, exact because the result
-/// has at most 24 significant bits. (The standard library's SIMD8<Float>(SIMD8<Int32>) stays a call inside the
-/// training loop; the exponent is added with &+, not |, as the bits are disjoint and | invites LLVM to scalarise.)
-@inline(__always)
-func exactFloat24(_ bits: SIMD8<UInt32>) -> SIMD8<Float> {
-    let magic = SIMD8<UInt32>(repeating: 0x4B00_0000), bias = SIMD8<Float>(repeating: 8_388_608)
-    let hi = unsafeBitCast(magic &+ (bits &>> 12), to: SIMD8<Float>.self) - bias
-    let lo = unsafeBitCast(magic &+ (bits & 0xFFF), to: SIMD8<Float>.self) - bias
-    return hi * 4096 + lo
-}
-
 /// Fills `x` with a fresh batch: for each feature, for each group of eight samples, one draw of the 8 streams.
 @inline(__always)
 func sampleSparseBatch(_ x: FeatureMajorBatch, thresholds: UnsafePointer<UInt32>, rng: inout Xoshiro8,
                        signed: Bool = false) {
     // v = k·2⁻²⁴ (unsigned) or k·2⁻²³ − 1 (signed, = 2u − 1): the products are exact, so this is the same value
-    // as computing 2u − 1 step by step; one multiply and one add chosen outside the loop, since a select between
-    // the two inside it makes LLVM scalarise half the lanes.
-    let mul = SIMD8<Float>(repeating: signed ? 0x1p-23 : 0x1p-24), add = SIMD8<Float>(repeating: signed ? -1 : 0)
+    // as computing 2u − 1 step by step.
+    let mul: Float = signed ? 0x1p-23 : 0x1p-24, add: Float = signed ? -1 : 0
     for i in 0..<x.rows {
         let row = x.row(i)
-        let t = SIMD8<UInt32>(repeating: thresholds[i])
-        for j in 0..<x.vectors {
-            // The 32-bit halves of each 64-bit draw: presence = bits 40…63, value = bits 16…39.
-            let halves = unsafeBitCast(rng.next(), to: SIMD16<UInt32>.self)
-            let lo = halves.evenHalf, hi = halves.oddHalf
-            let presence = hi &>> 8
-            // (+ of disjoint bits, not |: with | LLVM sees a funnel shift and scalarises it.)
-            let bits = (lo &>> 16) &+ ((hi & 0xFF) &<< 16)
-            // Signed features (paper §9): U[−1, 1] as 2u − 1, exact in Float for u = k·2⁻²⁴.
-            let v = exactFloat24(bits) * mul + add
-            row[j] = v.replacing(with: 0, where: presence .>= t)
-        }
+        let t = thresholds[i]
+        for j in 0..<x.vectors { row[j] = vector_sparse_entries8(rng.next(), t, mul, add) }
     }
 }
 

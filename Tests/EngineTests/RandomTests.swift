@@ -1,4 +1,5 @@
 // Known answers and statistics of our RNG, and the seed-derivation rule.
+import CVector
 import Testing
 @testable import Engine
 
@@ -59,13 +60,25 @@ import Testing
     #expect(h.next() == a)
 }
 
-@Test func theFastConversionOfTwentyFourBitIntegersIsExact() {
+@Test func aSparseEntryIsItsDrawsValueWhenPresentElseZero() {
+    // The vector conversion against the definition in scalar code: bits 40…63 below the threshold mean present,
+    // bits 16…39 are k, the value k·mul + add (exact for both scalings), edges of k and of the threshold included.
     var rng = Xoshiro(seed: 12)
-    var edge: [UInt32] = [0, 1, 4095, 4096, 4097, 8_388_607, 8_388_608, 16_777_215]
-    for _ in 0..<10_000 { edge.append(UInt32(truncatingIfNeeded: rng.next()) & 0xFF_FFFF) }
-    for start in stride(from: 0, to: edge.count - 7, by: 8) {
-        let v = SIMD8<UInt32>((0..<8).map { edge[start + $0] })
-        let f = exactFloat24(v)
-        for lane in 0..<8 { #expect(f[lane] == Float(v[lane]), "\(v[lane])") }
+    var draws: [UInt64] = [0, UInt64.max, 0xFFFF_FF00_0000_0000, 0x0000_00FF_FFFF_0000, 0x0000_0100_0000_FFFF,
+                           0x7FFF_FF80_0000_0000, 0x8000_0000_0001_0000, 0x0000_0080_0000_0000]
+    for _ in 0..<8_000 { draws.append(rng.next()) }
+    for (mul, add) in [(Float(0x1p-24), Float(0)), (Float(0x1p-23), Float(-1))] {
+        for threshold: UInt32 in [0, 1, 8_388_608, 16_777_215, 16_777_216] {
+            for start in stride(from: 0, to: draws.count - 7, by: 8) {
+                let d = SIMD8<UInt64>((0..<8).map { draws[start + $0] })
+                let f = vector_sparse_entries8(d, threshold, mul, add)
+                for lane in 0..<8 {
+                    let present = UInt32(d[lane] >> 40) < threshold
+                    let k = Float(UInt32((d[lane] >> 16) & 0xFF_FFFF))
+                    let expected: Float = present ? k * mul + add : 0
+                    #expect(f[lane].bitPattern == expected.bitPattern, "draw \(d[lane]), threshold \(threshold)")
+                }
+            }
+        }
     }
 }

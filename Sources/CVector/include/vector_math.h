@@ -8,6 +8,9 @@
 
 typedef float vector_float8_t __attribute__((ext_vector_type(8)));
 typedef float vector_float16_t __attribute__((ext_vector_type(16)));
+typedef int vector_int8_t __attribute__((ext_vector_type(8)));
+typedef unsigned int vector_uint8_t __attribute__((ext_vector_type(8)));
+typedef unsigned long long vector_ulong8_t __attribute__((ext_vector_type(8)));
 
 /// The square root of every lane.
 static inline __attribute__((always_inline)) vector_float8_t vector_sqrt8(vector_float8_t x) {
@@ -40,6 +43,20 @@ vector_half_sums8(vector_float16_t s0, vector_float16_t s1, vector_float16_t s2,
                   vector_float16_t s4, vector_float16_t s5, vector_float16_t s6, vector_float16_t s7) {
     vector_float8_t a = vector_half_sums4(s0, s1, s2, s3), b = vector_half_sums4(s4, s5, s6, s7);
     return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+}
+
+/// Eight entries of a sparse batch from eight 64-bit draws (SparseData.swift): draw d gives 0 unless its bits
+/// 40…63 are below `threshold`, else (bits 16…39 as an integer k) · mul + add, a product and a sum rounded one at a
+/// time (no fused multiply-add; with mul a power of two the product is exact anyway). k < 2²⁴ converts to float
+/// exactly, in one instruction.
+static inline __attribute__((always_inline)) vector_float8_t
+vector_sparse_entries8(vector_ulong8_t draw, unsigned int threshold, float mul, float add) {
+#pragma clang fp contract(off)
+    vector_uint8_t presence = __builtin_convertvector(draw >> 40, vector_uint8_t);
+    vector_int8_t bits = __builtin_convertvector((draw >> 16) & 0xFFFFFFull, vector_int8_t);
+    vector_float8_t value = __builtin_convertvector(bits, vector_float8_t) * mul + add;
+    vector_int8_t keep = presence < threshold;      /* all ones where present, else 0 */
+    return __builtin_bit_cast(vector_float8_t, __builtin_bit_cast(vector_int8_t, value) & keep);
 }
 
 #endif
