@@ -566,10 +566,12 @@ func forwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, bias: UnsafePointe
 
 /// Replaces Z by dL/dZ for the objective mean over batch and features of I (x̂ − x)² (scaled by `gradScale`)
 /// and returns Σ over samples and features of I (x̂ − x)². The target x is the input `buf.x` unless `target` is
-/// given (adversarial training: the input is perturbed, the target stays clean).
+/// given (adversarial training: the input is perturbed, the target stays clean). With `total` false the sum is not
+/// formed (0 is returned): it is one long chain of additions in a fixed order, and a training step that does not
+/// record its loss need not wait for it; the gradient is the same.
 @inline(__always)
 func lossAndOutputGradient(_ buf: StepBuffers, importance: UnsafePointer<Float>, n: Int, relu: Bool,
-                           gradScale: Float, target: FeatureMajorBatch? = nil) -> Float {
+                           gradScale: Float, target: FeatureMajorBatch? = nil, total wanted: Bool = true) -> Float {
     var total = SIMD8<Float>.zero
     let nv = buf.x.vectors
     let clean = target ?? buf.x
@@ -577,13 +579,26 @@ func lossAndOutputGradient(_ buf: StepBuffers, importance: UnsafePointer<Float>,
         let zr = buf.z.row(i), xr = clean.row(i)
         let imp = importance[i]
         let g = gradScale * imp
-        for j in 0..<nv {
+        var j = 0
+        if !wanted && buf.wide {
+            // The gradient alone, sixteen samples at a time (the same operations on each entry).
+            let z16 = buf.z.row(i, as: SIMD16<Float>.self), x16 = clean.row(i, as: SIMD16<Float>.self)
+            for k in 0..<(nv / 2) {
+                let z = z16[k]
+                let y = relu ? z.replacing(with: 0, where: z .< 0) : z
+                let d = (y - x16[k]) * g
+                z16[k] = relu ? d.replacing(with: 0, where: z .<= 0) : d
+            }
+            j = nv / 2 * 2
+        }
+        while j < nv {
             let z = zr[j]
             let y = relu ? z.replacing(with: 0, where: z .< 0) : z
             let diff = y - xr[j]
-            total = total.addingProduct(diff * diff, imp)
+            if wanted { total = total.addingProduct(diff * diff, imp) }
             let d = diff * g
             zr[j] = relu ? d.replacing(with: 0, where: z .<= 0) : d
+            j += 1
         }
     }
     return laneSum(total)

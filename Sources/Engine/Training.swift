@@ -169,10 +169,12 @@ public enum Trainer {
                     if !sets.isEmpty { applyFeatureSets(buf.x, sets, choice: &choiceRng) }
                     if let target { applyAttack(buf.x, clean: target, W: W, n: n, m: m, strength: spec.attack, rng: &attackRng) }
                     forwardPass(buf, W: W, bias: bias, n: n, m: m, hiddenReLU: hiddenReLU, hiddenBias: c)
-                    let loss = lossAndOutputGradient(buf, importance: imp, n: n, relu: relu, gradScale: gradScale, target: target) / Float(B)
+                    let logged = step == 1 || step % recipe.logEvery == 0 || step == recipe.steps
+                    let loss = lossAndOutputGradient(buf, importance: imp, n: n, relu: relu, gradScale: gradScale,
+                                                     target: target, total: logged) / Float(B)
                     backwardPass(buf, W: W, n: n, m: m, gradW: gW, gradB: gb, hiddenReLU: hiddenReLU,
                                  l1Gradient: spec.l1 * gradScale / 2, gradC: c == nil ? nil : gc)
-                    if step == 1 || step % recipe.logEvery == 0 || step == recipe.steps {
+                    if logged {
                         guard loss.isFinite else {
                             throw EngineError.diverged(instance: instance, step: step, what: "loss is \(loss)")
                         }
