@@ -82,7 +82,7 @@ struct Bench: ParsableCommand {
             rates.append(runs.sorted()[1])
         }
         // Last, so that OpenBLAS's spinning worker threads cannot slow the engine's timings.
-        let ceiling = sgemmGFLOPS()
+        let ceiling = try sgemmGFLOPS()
         var rows: [[String: Any]] = []
         for (w, perSecond) in zip(chosen, rates) {
             let gflops = 12.0 * Double(w.batch * w.m * w.n * w.instances) * perSecond / 1e9
@@ -94,12 +94,14 @@ struct Bench: ParsableCommand {
                          "speedup_vs_torch": t.map { perSecond / $0 as Any } ?? NSNull()])
         }
         if json {
-            let object: [String: Any] = ["sgemm_gflops": ceiling, "cpu": cpuName(), "threads": threads, "workloads": rows]
+            let object: [String: Any] = ["sgemm_gflops": ceiling, "sgemm_kernel": openBLASCore(), "cpu": cpuName(),
+                                         "threads": threads, "kernel_width": KernelWidth.wide ? 16 : 8, "workloads": rows]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("processor: \(cpuName()), \(threads) threads; sgemm 2048³ ceiling \(String(format: "%.1f", ceiling)) GFLOP/s")
+        print("processor: \(cpuName()), \(threads) threads, engine on SIMD\(KernelWidth.wide ? 16 : 8); sgemm 2048³ ceiling "
+              + "\(String(format: "%.1f", ceiling)) GFLOP/s (OpenBLAS \(openBLASCore()) kernel)")
         print("workload           n    m  inst  batch    steps/s   ms/step  GFLOP/s  %sgemm   torch/s  speedup")
         for r in rows {
             let t = (r["torch_steps_per_s"] as? Double).map { String(format: "%9.1f", $0) } ?? "        —"
@@ -111,8 +113,9 @@ struct Bench: ParsableCommand {
         }
     }
 
-    /// The best of three 2048³ SGEMMs through OpenBLAS on all cores, in GFLOP/s.
-    func sgemmGFLOPS() -> Double {
+    /// The best of three 2048³ SGEMMs through OpenBLAS on all cores, in GFLOP/s. A few entries of the product are
+    /// checked against sums in Double, so that a kernel computing wrong results cannot set the ceiling.
+    func sgemmGFLOPS() throws -> Double {
         let n = 2048
         var a = [Float](repeating: 0, count: n * n), b = a, c = a
         var rng = Xoshiro(seed: 1)
@@ -123,8 +126,18 @@ struct Bench: ParsableCommand {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
             if k > 0 { best = min(best, Date().timeIntervalSince(t0)) }
         }
+        for (i, j) in [(0, 0), (1, 2047), (1000, 17), (2047, 2047), (513, 1029)] {
+            let exact = (0..<n).reduce(0.0) { $0 + Double(a[i * n + $1]) * Double(b[$1 * n + j]) }
+            guard abs(Double(c[i * n + j]) - exact) <= 1e-4 * exact else {
+                throw ValidationError("OpenBLAS's sgemm (\(openBLASCore())) gave C[\(i)][\(j)] = \(c[i * n + j]), expected \(exact): "
+                                      + "its kernel computes wrong results on this processor; set OPENBLAS_CORETYPE=Haswell")
+            }
+        }
         return 2 * pow(Double(n), 3) / best / 1e9
     }
+
+    /// The kernel family OpenBLAS chose for this processor (or was told to use by OPENBLAS_CORETYPE).
+    func openBLASCore() -> String { String(cString: openblas_get_corename()) }
 
     func cpuName() -> String {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
