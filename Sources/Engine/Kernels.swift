@@ -12,9 +12,15 @@ import Foundation
 /// multiply-adds in the same order, so they give the same bits; the wide one is faster where the processor has
 /// 512-bit vectors (AVX-512, 32 vector registers) and slower where it has not.
 public enum KernelWidth {
-    /// True on processors with AVX-512F (read from /proc/cpuinfo), unless PAPER_KERNEL_WIDTH=8 asks for SIMD8.
+    /// True on processors with AVX-512F (read from /proc/cpuinfo); PAPER_KERNEL_WIDTH=8 or 16 chooses instead.
     public static let wide: Bool = {
-        if let w = ProcessInfo.processInfo.environment["PAPER_KERNEL_WIDTH"] { return w == "16" }
+        switch ProcessInfo.processInfo.environment["PAPER_KERNEL_WIDTH"] {
+        case nil: break
+        case "8": return false
+        case "16": return true
+        case let other?:
+            FileHandle.standardError.write(Data("PAPER_KERNEL_WIDTH must be 8 or 16, got \"\(other)\"; using the processor's width\n".utf8))
+        }
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         guard let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
         return flags.split(separator: " ").contains("avx512f")
