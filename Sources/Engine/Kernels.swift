@@ -57,10 +57,12 @@ final class KernelScratch {
     private var zeroBuf = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 1), zeroCount = 1
     private var indexBuf = UnsafeMutablePointer<Int32>.allocate(capacity: 1), indexCount = 1
     private var countBuf = UnsafeMutablePointer<Int32>.allocate(capacity: 1), countCount = 1
+    /// Sixteen row pointers (the columns of one block of pairedRowDotsWide).
+    let rowPointers = UnsafeMutablePointer<UnsafeMutablePointer<SIMD8<Float>>>.allocate(capacity: 16)
     init() { zeroBuf.initialize(to: .zero) }
     deinit {
         floatBuf.deallocate(); vectorBuf.deallocate(); wideBuf.deallocate(); zeroBuf.deallocate(); indexBuf.deallocate()
-        countBuf.deallocate()
+        countBuf.deallocate(); rowPointers.deallocate()
     }
 
     func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
@@ -156,12 +158,18 @@ struct QuadCoefficients {
 /// skipping the c whose inputs are exactly zero in the block (sparse inputs, inactive ReLU outputs), so every
 /// output is the same chain of fused multiply-adds whatever the blocking or sparsity. `quadCoef`, when given, holds
 /// the same coefficients already arranged four rows at a time (a training step packs W once for two products).
+/// `wide` runs it on SIMD16 vectors (AVX-512; the batch a multiple of 16), with the same bits.
 @inline(__always)
 func combineRows(into out: FeatureMajorBatch, outRows: Int, from rows: FeatureMajorBatch, inner: Int,
                  coef: UnsafePointer<Float>, rStride: Int, cStride: Int, bias: UnsafePointer<Float>?,
-                 scratch: KernelScratch, quadCoef: QuadCoefficients? = nil, denseInputs: Bool = false) {
-    combineRows(into: out, outRows: outRows, from: rows, inner: inner, coef: coef, rStride: rStride, cStride: cStride,
-                bias: bias, scratch: scratch, quadCoef: quadCoef, denseInputs: denseInputs, as: SIMD8<Float>.self)
+                 scratch: KernelScratch, quadCoef: QuadCoefficients? = nil, denseInputs: Bool = false, wide: Bool = false) {
+    if wide {
+        combineRows(into: out, outRows: outRows, from: rows, inner: inner, coef: coef, rStride: rStride, cStride: cStride,
+                    bias: bias, scratch: scratch, quadCoef: quadCoef, denseInputs: denseInputs, as: SIMD16<Float>.self)
+    } else {
+        combineRows(into: out, outRows: outRows, from: rows, inner: inner, coef: coef, rStride: rStride, cStride: cStride,
+                    bias: bias, scratch: scratch, quadCoef: quadCoef, denseInputs: denseInputs, as: SIMD8<Float>.self)
+    }
 }
 
 /// combineRows on vectors of V: SIMD8 (AVX2) or SIMD16 (AVX-512; the batch a multiple of 16). Every output is the
@@ -324,16 +332,17 @@ func combineRows<V: SIMD>(into out: FeatureMajorBatch, outRows: Int, from rows: 
 /// over the sample vectors where any of their b or b2 entries is nonzero (the others add exact zeros and are
 /// skipped); rows go two at a time, a and a2 interleaved, so a block of 2 × 4 outputs keeps its eight
 /// accumulators and six operands in the 16 vector registers of AVX2. Each output is the same chain of fused multiply-adds over j
-/// (a·b, then a2·b2) whatever the blocking or sparsity.
+/// (a·b, then a2·b2) whatever the blocking or sparsity. `wide` takes pairedRowDotsWide (AVX-512) past the tiny case.
 @inline(__always)
 func pairedRowDots(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: Int,
                    _ b: FeatureMajorBatch, _ b2: FeatureMajorBatch, rowsB: Int, into g: UnsafeMutablePointer<Float>,
-                   scratch: KernelScratch) {
+                   scratch: KernelScratch, wide: Bool = false) {
     let nv = a.vectors
     if rowsA <= 2 && rowsB <= 4 {
         tinyRowDots(a, a2, rowsA: rowsA, b, b2, rowsB: rowsB, into: g, zero: scratch.zeros(max(1, nv)))
         return
     }
+    if wide { return pairedRowDotsWide(a, a2, rowsA: rowsA, b, b2, rowsB: rowsB, into: g, scratch: scratch) }
     let pairs = (rowsA + 1) / 2
     // hd[(p·nv + j)·4 ...] = a[2p][j], a[2p+1][j], a2[2p][j], a2[2p+1][j] (zeros past the last row).
     let hd = scratch.vectors(max(1, pairs * nv * 4))
@@ -429,8 +438,7 @@ func pairedRowDotsWide(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: I
         }
     }
     // Rows of b and b2 for columns c … c + 7 (a row of zeros past the last column).
-    let cols = UnsafeMutablePointer<UnsafeMutablePointer<SIMD8<Float>>>.allocate(capacity: 16)
-    defer { cols.deallocate() }
+    let cols = scratch.rowPointers
     // The sample vectors of b and b2 that the block's columns need, side by side: bp[t·16 + k] is column c + k of b
     // (k < 8) or of b2 (k ≥ 8) at the t-th active sample vector, so the inner loop reads them through one pointer.
     let bp = scratch.vectors(max(1, 16 * nv))
@@ -548,26 +556,16 @@ func forwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, bias: UnsafePointe
                  hiddenReLU: Bool = false, hiddenBias: UnsafePointer<Float>? = nil) {
     let quadW = QuadCoefficients(W, rStride: n, cStride: 1, outRows: m, inner: n) { buf.packedW }
     buf.quadW = quadW
-    if buf.wide {
-        combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: W, rStride: n, cStride: 1, bias: hiddenBias,
-                    scratch: buf.scratch, quadCoef: quadW, as: SIMD16<Float>.self)
-    } else {
-        combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: W, rStride: n, cStride: 1, bias: hiddenBias,
-                    scratch: buf.scratch, quadCoef: quadW)
-    }
+    combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: W, rStride: n, cStride: 1, bias: hiddenBias,
+                scratch: buf.scratch, quadCoef: quadW, wide: buf.wide)
     if hiddenReLU {
         for k in 0..<m {
             let r = buf.h.row(k)
             for j in 0..<buf.h.vectors { r[j] = r[j].replacing(with: 0, where: r[j] .< 0) }
         }
     }
-    if buf.wide {
-        combineRows(into: buf.z, outRows: n, from: buf.h, inner: m, coef: W, rStride: 1, cStride: n, bias: bias,
-                    scratch: buf.scratch, denseInputs: true, as: SIMD16<Float>.self)
-    } else {
-        combineRows(into: buf.z, outRows: n, from: buf.h, inner: m, coef: W, rStride: 1, cStride: n, bias: bias,
-                    scratch: buf.scratch, denseInputs: true)
-    }
+    combineRows(into: buf.z, outRows: n, from: buf.h, inner: m, coef: W, rStride: 1, cStride: n, bias: bias,
+                scratch: buf.scratch, denseInputs: true, wide: buf.wide)
 }
 
 /// Replaces Z by dL/dZ for the objective mean over batch and features of I (x̂ − x)² (scaled by `gradScale`)
@@ -617,13 +615,8 @@ func backwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, n: Int, m: Int,
                   gradW: UnsafeMutablePointer<Float>, gradB: UnsafeMutablePointer<Float>, hiddenReLU: Bool = false,
                   l1Gradient: Float = 0, gradC: UnsafeMutablePointer<Float>? = nil) {
     precondition(buf.quadW != nil, "backwardPass runs after forwardPass")
-    if buf.wide {
-        combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: W, rStride: n, cStride: 1, bias: nil,
-                    scratch: buf.scratch, quadCoef: buf.quadW, as: SIMD16<Float>.self)
-    } else {
-        combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: W, rStride: n, cStride: 1, bias: nil,
-                    scratch: buf.scratch, quadCoef: buf.quadW)
-    }
+    combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: W, rStride: n, cStride: 1, bias: nil,
+                scratch: buf.scratch, quadCoef: buf.quadW, wide: buf.wide)
     if l1Gradient != 0 {
         // d/dh of λ|h|: λ·sign(h) (0 at h = 0), before the ReLU mask.
         let g = SIMD8<Float>(repeating: l1Gradient)
@@ -641,11 +634,7 @@ func backwardPass(_ buf: StepBuffers, W: UnsafePointer<Float>, n: Int, m: Int,
             for j in 0..<buf.h.vectors { d[j] = d[j].replacing(with: 0, where: h[j] .<= 0) }
         }
     }
-    if buf.wide && !(m <= 2 && n <= 4) {
-        pairedRowDotsWide(buf.h, buf.dh, rowsA: m, buf.z, buf.x, rowsB: n, into: gradW, scratch: buf.scratch)
-    } else {
-        pairedRowDots(buf.h, buf.dh, rowsA: m, buf.z, buf.x, rowsB: n, into: gradW, scratch: buf.scratch)
-    }
+    pairedRowDots(buf.h, buf.dh, rowsA: m, buf.z, buf.x, rowsB: n, into: gradW, scratch: buf.scratch, wide: buf.wide)
     rowSums(buf.z, rows: n, into: gradB)
     if let gradC { rowSums(buf.dh, rows: m, into: gradC) }
 }
