@@ -30,7 +30,10 @@ let package = Package(
         .target(name: "Engine", dependencies: ["COpenBLAS", "CVector"], swiftSettings: engineSettings),
         .target(name: "Plot", dependencies: ["CCairo"]),
         .target(name: "Report", dependencies: ["CCmark"]),
-        .target(name: "Experiments", dependencies: ["Engine", "Plot", "Report"]),
+        // The results cache is keyed by a hash of the code that computes them, made at build time.
+        .executableTarget(name: "CodeHasher"),
+        .plugin(name: "CodeHashPlugin", capability: .buildTool(), dependencies: ["CodeHasher"]),
+        .target(name: "Experiments", dependencies: ["Engine", "Plot", "Report"], plugins: ["CodeHashPlugin"]),
         .executableTarget(name: "PaperCLI", dependencies: [
             "Experiments", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

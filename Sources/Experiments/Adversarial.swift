@@ -76,6 +76,7 @@ public struct AdversarialRobustness: Experiment {
     public var section: String { "§7 Relationship to adversarial robustness" }
     public var version: Int { 2 }
     public var seed: UInt64 { config.seed }
+    public var sourceFiles: [String] { ["Adversarial.swift"] }
 
     public func validate() throws {
         let c = config
@@ -309,3 +310,5 @@ func pearson(_ a: [Double], _ b: [Double]) -> Double {
     let va = a.reduce(0.0) { $0 + ($1 - ma) * ($1 - ma) }, vb = b.reduce(0.0) { $0 + ($1 - mb) * ($1 - mb) }
     return cov / max(1e-300, (va * vb).squareRoot())
 }
+
+extension AdversarialConfig: SeededConfig {}

@@ -135,6 +135,8 @@ public struct AsymmetricMotif: Experiment {
     public var section: String { "§9 Computation in superposition" }
     public var version: Int { 1 }
     public var seed: UInt64 { config.seed }
+    public var sourceFiles: [String] { ["AsymmetricMotif.swift"] }
+    public var independentSeeds: Int { 5 }
 
     public func validate() throws {
         let c = config
@@ -289,3 +291,5 @@ public struct AsymmetricMotif: Experiment {
         return out
     }
 }
+
+extension MotifConfig: SeededConfig {}

@@ -54,6 +54,8 @@ public struct BasicResults: Experiment {
     public var section: String { "§3 Demonstrating superposition" }
     public var version: Int { 1 }
     public var seed: UInt64 { config.seed }
+    public var sourceFiles: [String] { ["BasicResults.swift"] }
+    public var independentSeeds: Int { config.n <= 20 ? 5 : 3 }
 
     public func validate() throws {
         let c = config
@@ -337,3 +339,5 @@ func maxOffDiagonalSigned(_ m: ToyModel) -> Double {
 func f1(_ x: Double) -> String { String(format: "%.1f", x) }
 func f2(_ x: Double) -> String { String(format: "%.2f", x) }
 func f3(_ x: Double) -> String { String(format: "%.3f", x) }
+
+extension BasicConfig: SeededConfig {}

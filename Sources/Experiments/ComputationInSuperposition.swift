@@ -105,6 +105,7 @@ public struct ComputationInSuperposition: Experiment {
     public var section: String { "§9 Computation in superposition" }
     public var version: Int { 2 }
     public var seed: UInt64 { config.seed }
+    public var sourceFiles: [String] { ["ComputationInSuperposition.swift"] }
 
     public func validate() throws {
         try Check.densities(config.densities)
@@ -345,3 +346,5 @@ extension ComputationInSuperposition {
         }
     }
 }
+
+extension AbsConfig: SeededConfig {}

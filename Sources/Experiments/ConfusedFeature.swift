@@ -34,6 +34,8 @@ public struct ConfusedFeature: Experiment {
     public var section: String { "§4 Superposition as a phase change" }
     public var version: Int { 1 }
     public var seed: UInt64 { config.seed }
+    public var sourceFiles: [String] { ["ConfusedFeature.swift"] }
+    public var independentSeeds: Int { 5 }
     static let extent = 1.5
 
     public func validate() throws {
@@ -116,3 +118,5 @@ public struct ConfusedFeature: Experiment {
         ]
     }
 }
+
+extension ConfusedConfig: SeededConfig {}

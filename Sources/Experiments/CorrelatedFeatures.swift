@@ -52,6 +52,8 @@ public struct CorrelatedFeatures: Experiment {
     public var section: String { "§5 The geometry of superposition" }
     public var version: Int { 1 }
     public var seed: UInt64 { config.seed }
+    public var sourceFiles: [String] { ["CorrelatedFeatures.swift"] }
+    public var independentSeeds: Int { 5 }
 
     public func validate() throws {
         let c = config
@@ -226,3 +228,5 @@ public struct CorrelatedFeatures: Experiment {
         return out
     }
 }
+
+extension CorrelatedConfig: SeededConfig {}

@@ -79,6 +79,8 @@ public struct DensePhase: Experiment {
     public var section: String { "Beyond the paper: E1, the dense phase" }
     public var version: Int { 2 }
     public var seed: UInt64 { config.seed }
+    public var sourceFiles: [String] { ["DensePhase.swift"] }
+    public var exactClaims: Set<String> { ["B4"] }
 
     public func validate() throws {
         for s in config.shapes {
@@ -360,3 +362,5 @@ public struct DensePhase: Experiment {
         return out
     }
 }
+
+extension DenseConfig: SeededConfig {}

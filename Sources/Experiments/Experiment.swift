@@ -6,8 +6,8 @@ import Foundation
 import Plot
 import Report
 
-/// The version of the training code. Bump it when a change to Engine changes what any experiment computes;
-/// every cached result is then recomputed.
+/// A version of the training code, kept in the cache key beside the code hashes; bumping it forces a retrain of
+/// everything even where no source file changed (a changed system library, say).
 public let engineVersion = 2
 
 /// What `run` may use: the thread count and a progress line printer.
@@ -29,6 +29,11 @@ public struct FigureOutput {
     }
 }
 
+/// A config with a root seed, which `reseeded` replaces for each independent seed.
+public protocol SeededConfig {
+    var seed: UInt64 { get set }
+}
+
 /// One experiment of the paper (or beyond it).
 public protocol Experiment: Sendable {
     associatedtype Config: Codable & Sendable
@@ -38,11 +43,22 @@ public protocol Experiment: Sendable {
     var title: String { get }
     /// The paper section it reproduces, e.g. "§1 Introduction".
     var section: String { get }
-    /// Bump when this experiment's `run` changes what it computes.
+    /// Bump to force a retrain; the cache key also holds a hash of the code (`sourceFiles` and all of Engine).
     var version: Int { get }
-    var config: Config { get }
+    var config: Config { get set }
     /// The root seed; every instance's seed derives from it by a fixed rule (`deriveSeed`).
     var seed: UInt64 { get }
+    /// The files under Sources/Experiments whose code `run` executes (its own file first). Their hashes, with
+    /// every file of Engine and CVector, are part of the cache key.
+    var sourceFiles: [String] { get }
+    /// How many independent seeds every trained claim is judged over (the first is `seed`, whose results the
+    /// figures show). 1 for an experiment with no training.
+    var independentSeeds: Int { get }
+    /// The same experiment with another root seed.
+    func reseeded(_ seed: UInt64) -> Self
+    /// The IDs of its exact claims: identities, closed forms and constructions checked with no training (every
+    /// other claim is trained and judged over seeds).
+    var exactClaims: Set<String> { get }
     /// Checks the config, naming the first bad value.
     func validate() throws
     /// Trains and measures. Deterministic: a function of the config only (never of the thread count).
@@ -55,13 +71,24 @@ public protocol Experiment: Sendable {
 
 extension Experiment {
     public func validate() throws {}
+    public var independentSeeds: Int { 3 }
+    public var exactClaims: Set<String> { [] }
 }
+
+extension Experiment where Config: SeededConfig {
+    public func reseeded(_ seed: UInt64) -> Self { var e = self; e.config.seed = seed; return e }
+}
+
+/// The root seed of independent seed `k` of an experiment whose root seed is `root` (k = 0 is the root itself).
+public func independentSeed(_ root: UInt64, _ k: Int) -> UInt64 { k == 0 ? root : deriveSeed(root, 0x5EED, UInt64(k)) }
 
 /// The cache key's content: everything that decides an experiment's results.
 struct CacheKey: Codable {
     var experiment: String
     var experimentVersion: Int
     var engineVersion: Int
+    /// FNV-1a 64 of every source file that decides the results, by path under Sources/.
+    var code: [String: String]
     var config: AnyEncodable
 }
 
@@ -80,43 +107,81 @@ func canonicalJSON<T: Encodable>(_ v: T, pretty: Bool = false) throws -> Data {
     return try enc.encode(v)
 }
 
+/// The hashes of the code an experiment's results depend on: every file of Engine and CVector, and its own files.
+/// A declared file that the build did not hash is named in `missing`.
+func codeDependencies(_ files: [String], table: [String: String]) -> (code: [String: String], missing: [String]) {
+    var code = table.filter { $0.key.hasPrefix("Engine/") || $0.key.hasPrefix("CVector/") }
+    var missing: [String] = []
+    for f in files {
+        let path = "Experiments/" + f
+        if let h = table[path] { code[path] = h } else { missing.append(path) }
+    }
+    return (code, missing)
+}
+
 /// A type-erased experiment, as the pipeline sees it.
 public struct AnyExperiment: Sendable {
     public let id: String
     public let title: String
     public let section: String
-    /// One line of canonical JSON: experiment id, versions and the full config.
-    public let key: String
-    /// A short hash of the key, recorded with each claim.
+    /// The root seed of each independent seed; the first is the experiment's own.
+    public let seeds: [UInt64]
+    /// One line of canonical JSON per seed: experiment id, versions, code hashes and the full config.
+    public let keys: [String]
+    /// A short hash of the first seed's key, recorded with each claim.
     public let configHash: String
     let validateBody: @Sendable () throws -> Void
-    let compute: @Sendable (RunContext) throws -> Data
-    let render: @Sendable (Data) throws -> (figures: [FigureOutput], claims: [Claim])
+    let compute: @Sendable (Int, RunContext) throws -> Data
+    let render: @Sendable ([Data]) throws -> (figures: [FigureOutput], claims: [Claim])
 
-    public init<E: Experiment>(_ e: E) {
+    /// The first seed's cache key.
+    public var key: String { keys[0] }
+
+    /// The cache entry's name for independent seed `k`.
+    public func cacheID(_ k: Int) -> String { k == 0 ? id : "\(id).seed\(k)" }
+
+    /// - Parameters:
+    ///   - code: the source hashes to key by (the build's own by default; tests pass others).
+    ///   - seeds: the number of independent seeds, when not the experiment's own (the smoke run uses one).
+    public init<E: Experiment>(_ e: E, code table: [String: String]? = nil, seeds count: Int? = nil) {
         id = e.id; title = e.title; section = e.section
-        let keyData = try! canonicalJSON(CacheKey(experiment: e.id, experimentVersion: e.version,
-                                                   engineVersion: engineVersion, config: AnyEncodable(e.config)))
-        key = String(decoding: keyData, as: UTF8.self)
-        let h = String(fnv1a64(keyData), radix: 16)
+        let (code, missing) = codeDependencies(e.sourceFiles, table: table ?? codeHashes)
+        let variants = (0..<max(1, count ?? e.independentSeeds)).map { e.reseeded(independentSeed(e.seed, $0)) }
+        seeds = variants.map(\.seed)
+        keys = variants.map { v in
+            String(decoding: try! canonicalJSON(CacheKey(experiment: v.id, experimentVersion: v.version, engineVersion: engineVersion,
+                                                          code: code, config: AnyEncodable(v.config))), as: UTF8.self)
+        }
+        let h = String(fnv1a64(Array(keys[0].utf8)), radix: 16)
         configHash = String(repeating: "0", count: 16 - h.count) + h
-        validateBody = { try e.validate() }
-        compute = { ctx in try canonicalJSON(try e.run(ctx)) }
+        let seeds = self.seeds
+        validateBody = {
+            if !missing.isEmpty {
+                throw EngineError.invalidConfig("\(e.id) names source files the build did not hash: \(missing.joined(separator: ", "))")
+            }
+            try e.validate()
+        }
+        compute = { k, ctx in try canonicalJSON(try variants[k].run(ctx)) }
         let hash = configHash
         render = { data in
-            let results = try JSONDecoder().decode(E.Results.self, from: data)
-            let claims = e.claims(results).map { c -> Claim in
-                var c = c
+            let results = try data.map { try JSONDecoder().decode(E.Results.self, from: $0) }
+            let exact = e.exactClaims
+            let perSeed = zip(variants, results).map { v, r in v.claims(r).map { exact.contains($0.id) ? $0.exact() : $0 } }
+            var claims: [Claim] = []
+            for (index, first) in perSeed[0].enumerated() {
+                // The same claim on every seed: by ID, or at the same position when IDs repeat.
+                let same = perSeed.map { list in list.first { $0.id == first.id } ?? list[min(index, list.count - 1)] }
+                var c = Claim.combine(same, seeds: seeds)
                 c.experiment = e.id; c.seed = e.seed; c.configHash = hash
-                return c
+                claims.append(c)
             }
-            return (e.figures(results), claims)
+            return (e.figures(results[0]), claims)
         }
     }
 
     public func validate() throws { try validateBody() }
-    /// Runs the experiment and returns its results as canonical JSON.
-    public func run(_ ctx: RunContext) throws -> Data { try compute(ctx) }
-    /// Figures and claims from results (cheap; never trains).
-    public func outputs(from results: Data) throws -> (figures: [FigureOutput], claims: [Claim]) { try render(results) }
+    /// Runs independent seed `k` of the experiment and returns its results as canonical JSON.
+    public func run(seed k: Int, _ ctx: RunContext) throws -> Data { try compute(k, ctx) }
+    /// Figures (from the first seed) and claims (joined over seeds) from each seed's results (cheap; never trains).
+    public func outputs(from results: [Data]) throws -> (figures: [FigureOutput], claims: [Claim]) { try render(results) }
 }

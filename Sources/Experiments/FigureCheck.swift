@@ -3,7 +3,7 @@
 // baseline: exact bytes first; otherwise the decoded PNGs, by RMS difference and fraction of changed pixels against
 // the tolerance below. It compares the fresh claims with the committed ones, writes check/index.html with
 // expected / actual / difference images, and fails on a figure beyond tolerance, a new or missing figure, or a
-// claim that went from pass to fail. Accepting copies fresh figures over their baselines.
+// claim that disappeared, changed kind, or went from pass to anything else. Accepting copies fresh figures over their baselines.
 
 import Foundation
 import Plot
@@ -38,8 +38,17 @@ public struct ClaimChange: Sendable {
     public var id: String
     public var before: Claim?
     public var after: Claim?
-    /// pass → fail.
-    public var regression: Bool { before?.status == .pass && after?.status == .fail }
+    /// What makes the check fail: a claim that disappeared, changed kind, or moved from pass to anything else
+    /// (fail, inconclusive, unchecked); nil when the change is allowed (a new claim, a value that moved within its
+    /// status, a claim that started to pass).
+    public var regressionReason: String? {
+        guard let b = before else { return nil }
+        guard let a = after else { return "disappeared" }
+        if a.kind != b.kind { return "changed kind from \(b.kind.rawValue) to \(a.kind.rawValue)" }
+        if b.status == .pass && a.status != .pass { return "moved from pass to \(a.status.rawValue)" }
+        return nil
+    }
+    public var regression: Bool { regressionReason != nil }
 }
 
 public struct CheckReport: Sendable {
@@ -130,7 +139,7 @@ extension Pipeline {
     func checkPage(_ r: CheckReport) -> String {
         var body = "<h1>Figure and claim check</h1>\n<p>\(r.failed ? "<b>FAILED</b>" : "passed"): "
         body += "\(r.figures.filter { $0.status.failing }.count) of \(r.figures.count) figures fail, "
-        body += "\(r.claims.filter(\.regression).count) claims went from pass to fail. Tolerance: \(htmlEscape(FigureTolerance.reason)).</p>\n"
+        body += "\(r.claims.filter(\.regression).count) claims regressed (disappeared, changed kind, or left pass). Tolerance: \(htmlEscape(FigureTolerance.reason)).</p>\n"
         body += "<table><tr><th>figure</th><th>status</th><th>RMS</th><th>pixels changed</th><th>expected</th><th>actual</th><th>difference</th></tr>\n"
         for f in r.figures {
             let d = f.difference

@@ -62,6 +62,8 @@ public struct Intro: Experiment {
     public var section: String { "§1 Introduction" }
     public var version: Int { 1 }
     public var seed: UInt64 { config.seed }
+    public var sourceFiles: [String] { ["Intro.swift"] }
+    public var independentSeeds: Int { 5 }
 
     public func validate() throws {
         let c = config
@@ -280,3 +282,5 @@ func principalSubspaceDeviation(_ model: ToyModel, top: Int) -> Double {
     }
     return worst
 }
+
+extension IntroConfig: SeededConfig {}

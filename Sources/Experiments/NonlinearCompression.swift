@@ -103,6 +103,11 @@ public struct NonlinearCompression: Experiment {
     public var section: String { "Appendix A Nonlinear compression" }
     public var version: Int { 2 }
     public var seed: UInt64 { 0 }
+    public var sourceFiles: [String] { ["NonlinearCompression.swift"] }
+    public var exactClaims: Set<String> { ["CA.1-linear", "CA.1-ideal", "CA.1", "CA.1-bin", "CA.2", "CA.3"] }
+    /// No training: one seed.
+    public var independentSeeds: Int { 1 }
+    public func reseeded(_ seed: UInt64) -> Self { self }
 
     public func validate() throws {
         try Check.atLeast(config.grid, 10, "grid")

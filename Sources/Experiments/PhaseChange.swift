@@ -87,6 +87,8 @@ public struct PhaseChange: Experiment {
     public var section: String { "§4 Superposition as a phase change" }
     public var version: Int { 1 }
     public var seed: UInt64 { config.seed }
+    public var sourceFiles: [String] { ["PhaseChange.swift"] }
+    public var exactClaims: Set<String> { ["C4.4", "C4.5", "C4.6", "C4.8", "C4.9"] }
 
     public func validate() throws {
         let c = config
@@ -385,3 +387,5 @@ public struct PhaseChange: Experiment {
 }
 
 func pct(_ x: Double) -> String { String(format: "%.0f %%", 100 * x) }
+
+extension PhaseConfig: SeededConfig {}

@@ -17,6 +17,8 @@ public struct Paths: Sendable {
     public var sources: URL { root.appendingPathComponent("paper/src") }
     public var report: URL { root.appendingPathComponent("paper/report.md") }
     public var claims: URL { root.appendingPathComponent("paper/claims.json") }
+    /// Why each failing or inconclusive claim does (`CausesFile`).
+    public var causes: URL { root.appendingPathComponent("paper/causes.tsv") }
     public var site: URL { root.appendingPathComponent("site") }
     public var runLog: URL { cache.appendingPathComponent("runs.log") }
 }
@@ -33,7 +35,8 @@ public struct BuildSummary: Sendable {
 
     public func count(_ s: ClaimStatus) -> Int { claims.filter { $0.status == s }.count }
     public var line: String {
-        "claims: \(count(.pass)) passed, \(count(.fail)) failed, \(count(.unchecked)) unchecked · "
+        "claims: \(count(.pass)) passed, \(count(.fail)) failed, \(count(.inconclusive)) inconclusive, \(count(.unchecked)) unchecked"
+            + " (exact: \(claims.filter { $0.kind == .exact && $0.status == .pass }.count) of \(claims.filter { $0.kind == .exact }.count) pass) · "
             + "\(trained.count) trained, \(cached.count) cached · wall time \(String(format: "%.1f", seconds)) s"
     }
 }
@@ -69,17 +72,28 @@ public struct Pipeline: Sendable {
         return names.isEmpty ? experiments : experiments.filter { names.contains($0.id) }
     }
 
-    /// Why an experiment would or would not be retrained.
+    /// Why an experiment would or would not be retrained, seed by seed: for a stale entry, the fields of its key that
+    /// changed (a changed source file appears as `code.Experiments/Intro.swift`, say).
     public func explain(_ e: AnyExperiment) -> String {
         let cache = ResultsCache(directory: paths.cache)
-        switch cache.lookup(id: e.id, key: e.key) {
-        case .hit: return "\(e.id): cached under the current key \(e.configHash); it would not be retrained\nkey: \(e.key)"
-        case .missing: return "\(e.id): no cache entry at \(cache.url(for: e.id).path); it would be trained\nkey: \(e.key)"
-        case .corrupt(let why): return "\(e.id): the cache entry \(cache.url(for: e.id).path) is unusable (\(why)); it would be retrained"
-        case .stale(let old):
-            return "\(e.id): the cache entry was computed under another key; it would be retrained\n"
-                + keyDiff(old: old, new: e.key)
+        var lines: [String] = []
+        for (k, key) in e.keys.enumerated() {
+            let name = e.cacheID(k), label = "\(e.id) seed \(k + 1) of \(e.keys.count)"
+            switch cache.lookup(id: name, key: key) {
+            case .hit: lines.append("\(label): cached under the current key; it would not be retrained")
+            case .missing: lines.append("\(label): no cache entry at \(cache.url(for: name).path); it would be trained")
+            case .corrupt(let why): lines.append("\(label): the cache entry \(cache.url(for: name).path) is unusable (\(why)); it would be retrained")
+            case .stale(let old):
+                lines.append("\(label): the cache entry was computed under another key; it would be retrained\n" + keyDiff(old: old, new: key))
+            }
         }
+        return lines.joined(separator: "\n") + "\nkey of seed 1 (\(e.configHash)): \(e.key)"
+    }
+
+    /// Whether every seed of the experiment is cached under its current key.
+    public func isCached(_ e: AnyExperiment) -> Bool {
+        let cache = ResultsCache(directory: paths.cache)
+        return e.keys.indices.allSatisfy { if case .hit = cache.lookup(id: e.cacheID($0), key: e.keys[$0]) { return true } else { return false } }
     }
 
     /// Runs the experiments (all when `names` is empty), renders their figures and, for a full build,
@@ -125,43 +139,54 @@ public struct Pipeline: Sendable {
         let cache = ResultsCache(directory: paths.cache)
         var p = Production()
         let ctx = RunContext(threads: threads, log: log)
+        // Read before any training, so that a malformed table stops the run at once.
+        var causes: [String: FailureCause] = [:]
+        if let text = try? String(contentsOf: paths.causes, encoding: .utf8) {
+            causes = try CausesFile.parse(text, file: "paper/causes.tsv")
+        }
         for (k, e) in chosen.enumerated() {
             let t0 = Date()
             let tag = "[\(k + 1)/\(chosen.count)] \(e.id)"
-            var results: Data? = nil
-            if !force {
-                switch cache.lookup(id: e.id, key: e.key) {
-                case .hit(let d): results = d
-                case .missing: break
-                case .stale: log("\(tag): config or code changed since the cached run; retraining")
-                case .corrupt(let why): log("\(tag): cache entry \(cache.url(for: e.id).path) is unusable (\(why)); retraining")
-                }
-            }
-            func train() throws -> Data {
+            var seedResults: [Data] = []
+            var trainedAny = false, cachedAny = false
+            func train(_ s: Int) throws -> Data {
                 let d: Data
-                do { d = try e.run(ctx) } catch { throw PipelineError.experimentFailed(e.id, "\(error)") }
-                try cache.store(id: e.id, key: e.key, payload: d)
-                p.summary.trained.append(e.id)
-                log("\(tag) … trained in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
+                do { d = try e.run(seed: s, ctx) } catch { throw PipelineError.experimentFailed(e.id, "\(error)") }
+                try cache.store(id: e.cacheID(s), key: e.keys[s], payload: d)
+                trainedAny = true
                 return d
             }
-            var data: Data
-            if let r = results {
-                data = r
-                p.summary.cached.append(e.id)
-                log("\(tag) … cached")
-            } else {
-                data = try train()
+            for s in e.keys.indices {
+                var cached: Data? = nil
+                if !force {
+                    switch cache.lookup(id: e.cacheID(s), key: e.keys[s]) {
+                    case .hit(let d): cached = d
+                    case .missing: break
+                    case .stale: if s == 0 { log("\(tag): config or code changed since the cached run; retraining") }
+                    case .corrupt(let why): log("\(tag): cache entry \(cache.url(for: e.cacheID(s)).path) is unusable (\(why)); retraining")
+                    }
+                }
+                if cached != nil { cachedAny = true }
+                seedResults.append(try cached ?? train(s))
             }
             var out: (figures: [FigureOutput], claims: [Claim])
-            do { out = try e.outputs(from: data) } catch {
-                guard results != nil else { throw PipelineError.experimentFailed(e.id, "its results could not be read: \(error)") }
+            do { out = try e.outputs(from: seedResults) } catch {
+                guard cachedAny else { throw PipelineError.experimentFailed(e.id, "its results could not be read: \(error)") }
                 // A cached entry with a valid checksum that no longer decodes (its result type changed without a
                 // version bump): recompute rather than fail.
                 log("\(tag): cached results no longer decode (\(error)); retraining")
-                p.summary.cached.removeAll { $0 == e.id }
-                data = try train()
-                out = try e.outputs(from: data)
+                seedResults = try e.keys.indices.map { try train($0) }
+                do { out = try e.outputs(from: seedResults) } catch {
+                    throw PipelineError.experimentFailed(e.id, "its results could not be read: \(error)")
+                }
+            }
+            let seedNote = e.keys.count > 1 ? " (\(e.keys.count) seeds)" : ""
+            if trainedAny {
+                p.summary.trained.append(e.id)
+                log("\(tag) … trained in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s\(seedNote)")
+            } else {
+                p.summary.cached.append(e.id)
+                log("\(tag) … cached\(seedNote)")
             }
             for f in out.figures {
                 p.figures.append(RenderedFigure(name: f.name, caption: f.caption, svg: try f.drawing.svg(), png: try f.drawing.png()))
@@ -170,6 +195,11 @@ public struct Pipeline: Sendable {
             p.summary.claims += out.claims
             p.summary.experimentSeconds[e.id] = Date().timeIntervalSince(t0)
         }
+        // Causes of claims from experiments not run here are left for the run that has them.
+        let here = Set(p.claims.map(\.id))
+        p.claims = try CausesFile.apply(causes.filter { here.contains($0.key) || chosen.count == experiments.count }, to: p.claims,
+                                        file: "paper/causes.tsv")
+        p.summary.claims = p.claims
         return p
     }
 

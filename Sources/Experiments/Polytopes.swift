@@ -54,6 +54,9 @@ public struct Polytopes: Experiment {
     public var section: String { "§5 The geometry of superposition" }
     public var version: Int { 1 }
     public var seed: UInt64 { config.seed }
+    public var sourceFiles: [String] { ["Polytopes.swift"] }
+    public var independentSeeds: Int { 5 }
+    public var exactClaims: Set<String> { ["C5.7-ideal", "C5.14", "C5.15", "C5.16", "C5.21", "C5.9"] }
 
     public func validate() throws {
         let c = config
@@ -369,3 +372,5 @@ public struct Polytopes: Experiment {
         return out
     }
 }
+
+extension PolytopeConfig: SeededConfig {}

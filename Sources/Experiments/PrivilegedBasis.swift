@@ -85,6 +85,7 @@ public struct PrivilegedBasis: Experiment {
     public var section: String { "§8 Superposition in a privileged basis" }
     public var version: Int { 2 }
     public var seed: UInt64 { config.seed }
+    public var sourceFiles: [String] { ["PrivilegedBasis.swift"] }
 
     public func validate() throws {
         let c = config
@@ -307,3 +308,5 @@ public struct PrivilegedBasis: Experiment {
         return out
     }
 }
+
+extension PrivilegedConfig: SeededConfig {}

@@ -1,7 +1,7 @@
 // Every experiment the report runs, in the report's order. Adding a section means adding one line here.
 //
-// `smoke` holds the same experiments at a few hundred steps on small grids: a check that the whole pipeline
-// runs end to end in seconds (tests, `PAPER_SMOKE=1`). Its numbers mean nothing and it never writes into the
+// `smoke` holds the same experiments at a few hundred steps on small grids, one seed each: a check that the whole
+// pipeline runs end to end in seconds (tests, `PAPER_SMOKE=1`). Its numbers mean nothing and it never writes into the
 // repository (the CLI refuses).
 
 import Engine
@@ -92,27 +92,27 @@ public enum Registry {
         vsa.config.dims = [64, 128]; vsa.config.trials = 20; vsa.config.memoryTests = 20; vsa.config.codebook = 32; vsa.config.mlpSteps = 30; vsa.config.productD = 4; vsa.config.mlpBatch = 16
         vsa.config.widths = [2, 4]; vsa.config.mlpSeeds = 2; vsa.config.memoryD = 128; vsa.config.pairs = [2, 8]; vsa.config.memoryCodebook = 32
         return [
-            AnyExperiment(Intro(config: intro)),
-            AnyExperiment(BasicResults(id: "basic20", config: b20)),
-            AnyExperiment(BasicResults(id: "basic80", config: b80)),
-            AnyExperiment(math),
-            AnyExperiment(PhaseChange(id: "phase2", config: phase(.n2))),
-            AnyExperiment(PhaseChange(id: "phase3", config: phase(.n3))),
-            AnyExperiment(confused),
-            AnyExperiment(uniform),
-            AnyExperiment(polytopes),
-            AnyExperiment(correlated),
-            AnyExperiment(dynamics),
-            AnyExperiment(adversarial),
-            AnyExperiment(privileged),
-            AnyExperiment(absolute),
-            AnyExperiment(motif),
-            AnyExperiment(l1),
-            AnyExperiment(nonlinear),
-            AnyExperiment(dense),
-            AnyExperiment(scaling),
-            AnyExperiment(sparse),
-            AnyExperiment(vsa),
+            AnyExperiment(Intro(config: intro), seeds: 1),
+            AnyExperiment(BasicResults(id: "basic20", config: b20), seeds: 1),
+            AnyExperiment(BasicResults(id: "basic80", config: b80), seeds: 1),
+            AnyExperiment(math, seeds: 1),
+            AnyExperiment(PhaseChange(id: "phase2", config: phase(.n2)), seeds: 1),
+            AnyExperiment(PhaseChange(id: "phase3", config: phase(.n3)), seeds: 1),
+            AnyExperiment(confused, seeds: 1),
+            AnyExperiment(uniform, seeds: 1),
+            AnyExperiment(polytopes, seeds: 1),
+            AnyExperiment(correlated, seeds: 1),
+            AnyExperiment(dynamics, seeds: 1),
+            AnyExperiment(adversarial, seeds: 1),
+            AnyExperiment(privileged, seeds: 1),
+            AnyExperiment(absolute, seeds: 1),
+            AnyExperiment(motif, seeds: 1),
+            AnyExperiment(l1, seeds: 1),
+            AnyExperiment(nonlinear, seeds: 1),
+            AnyExperiment(dense, seeds: 1),
+            AnyExperiment(scaling, seeds: 1),
+            AnyExperiment(sparse, seeds: 1),
+            AnyExperiment(vsa, seeds: 1),
         ]
     }()
 }

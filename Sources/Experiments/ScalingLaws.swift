@@ -57,6 +57,7 @@ public struct ScalingLaws: Experiment {
     public var section: String { "Beyond the paper: E2, scaling with m" }
     public var version: Int { 1 }
     public var seed: UInt64 { config.seed }
+    public var sourceFiles: [String] { ["ScalingLaws.swift"] }
 
     public func validate() throws {
         guard config.ms.count >= 2, config.ms.allSatisfy({ $0 > 0 && $0 % 8 == 0 && $0 < config.n }) else {
@@ -180,3 +181,5 @@ public struct ScalingLaws: Experiment {
         return out
     }
 }
+
+extension ScalingConfig: SeededConfig {}

@@ -61,6 +61,8 @@ public struct SparseBasis: Experiment {
     public var section: String { "Beyond the paper: E3, a preferred basis" }
     public var version: Int { 1 }
     public var seed: UInt64 { config.seed }
+    public var sourceFiles: [String] { ["SparseBasis.swift"] }
+    public var exactClaims: Set<String> { ["B16"] }
 
     public func validate() throws {
         guard config.n > config.m, config.m % 8 == 0 else { throw EngineError.invalidConfig("sparsebasis: need n > m and m a multiple of 8") }
@@ -205,3 +207,5 @@ public struct SparseBasis: Experiment {
         ]
     }
 }
+
+extension SparseBasisConfig: SeededConfig {}

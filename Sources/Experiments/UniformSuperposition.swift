@@ -78,6 +78,8 @@ public struct UniformSuperposition: Experiment {
     public var section: String { "§5 The geometry of superposition" }
     public var version: Int { 2 }
     public var seed: UInt64 { config.seed }
+    public var sourceFiles: [String] { ["UniformSuperposition.swift"] }
+    public var exactClaims: Set<String> { ["C5.6", "C5.19"] }
 
     public func validate() throws {
         let c = config
@@ -407,15 +409,18 @@ public struct UniformSuperposition: Experiment {
         func count(_ lo: Double, _ hi: Double) -> Int { all.filter { $0 >= lo && $0 < hi }.count }
         let targets: [(Double, String)] = [(0.75, "3/4"), (2.0 / 3, "2/3"), (0.5, "1/2"), (0.4, "2/5"), (0.375, "3/8")]
         let found = targets.map { t -> (String, Bool, Int) in
-            let centre = count(t.0 - 0.01, t.0 + 0.01)
-            let left = count(t.0 - 0.04, t.0 - 0.02), right = count(t.0 + 0.02, t.0 + 0.04)
+            // Windows of half-width w = (2/5 − 3/8)/4, so that no fraction's centre window overlaps another's or its
+            // flanks: 3/8 and 2/5 share the trough between them as a flank.
+            let w = 0.025 / 4
+            let centre = count(t.0 - w, t.0 + w)
+            let left = count(t.0 - 3 * w, t.0 - w), right = count(t.0 + w, t.0 + 3 * w)
             return (t.1, centre > left && centre > right && centre >= 5, centre)
         }
         out.append(.rule("C5.7", section: sec, "D_i clusters at 3/4, 2/3, 1/2, 2/5 and 3/8",
                          paper: "peaks at 0.75, 0.667, 0.5, 0.4, 0.375",
                          ours: found.map { "\($0.0): \($0.1 ? "peak" : "no peak") (\($0.2))" }.joined(separator: "; "),
-                         rule: "for each value v, the D_i of represented features in [v − 0.01, v + 0.01) number ≥ 5 and outnumber those in each flank 0.02–0.04 away",
-                         reason: "a local maximum of the histogram at the catalogue's ±0.02, in bins of 0.02 so that 3/8 and 2/5 are separate",
+                         rule: "for each value v, the D_i of represented features in [v − w, v + w) number ≥ 5 and outnumber those in each flank [v − 3w, v − w) and [v + w, v + 3w), w = 1/160",
+                         reason: "a local maximum of the histogram; w is a quarter of the gap between 3/8 and 2/5, so no fraction's window overlaps a neighbour's centre (the earlier ±0.01 window with flanks 0.02–0.04 away put 3/8 inside 2/5's flank, so both could never pass)",
                          holds: found.allSatisfy(\.1)))
         // C5.10 Σ D_i ≈ m on plateaus.
         let onPlateaus = r.main.filter { abs($0.dimsPerFeature - 1) <= 0.02 || abs($0.dimsPerFeature - 0.5) <= 0.02 }
@@ -447,3 +452,5 @@ public struct UniformSuperposition: Experiment {
         return out
     }
 }
+
+extension UniformConfig: SeededConfig {}

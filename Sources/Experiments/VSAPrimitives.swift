@@ -101,6 +101,8 @@ public struct VSAPrimitives: Experiment {
     public var section: String { "Beyond the paper: E4, VSA primitives" }
     public var version: Int { 3 }
     public var seed: UInt64 { config.seed }
+    public var sourceFiles: [String] { ["VSAPrimitives.swift"] }
+    public var exactClaims: Set<String> { ["B22", "B23", "B24", "B25", "B26", "B29", "B30"] }
 
     public func validate() throws {
         guard config.codebook >= 2, config.trials > 0, config.dims.allSatisfy({ $0 >= 8 }) else {
@@ -369,3 +371,5 @@ public struct VSAPrimitives: Experiment {
         return out
     }
 }
+
+extension VSAConfig: SeededConfig {}

@@ -87,7 +87,8 @@ struct Run: ParsableCommand {
         let s = try common.pipeline.build(names: experiments, force: force, threads: common.threads, writeReport: false)
         for c in s.claims {
             print("  \(c.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(c.id): ours \(c.ourValue.map { "\($0)" } ?? "—") · paper \(c.paperValue.map { "\($0)" } ?? "—")")
-            if c.status == .fail { print("            tolerance \(c.tolerance): \(c.reason)") }
+            if let sp = c.spread { print("            seeds: \(sp)") }
+            if c.status == .fail || c.status == .inconclusive { print("            tolerance \(c.tolerance): \(c.reason)") }
         }
         print(s.line)
     }
@@ -100,7 +101,7 @@ struct List: ParsableCommand {
     func run() throws {
         let p = try common.pipeline
         for e in p.experiments {
-            let cached = p.explain(e).contains("would not be retrained") ? "cached" : "not cached"
+            let cached = p.isCached(e) ? "cached" : "not cached"
             print("\(e.id.padding(toLength: 14, withPad: " ", startingAt: 0)) \(e.section.padding(toLength: 22, withPad: " ", startingAt: 0)) \(cached.padding(toLength: 11, withPad: " ", startingAt: 0)) \(e.title)")
         }
     }
@@ -131,7 +132,7 @@ struct Check: ParsableCommand {
         for c in r.claims {
             let b = c.before.map { "\($0.status.rawValue) \($0.ourValue.map { "\($0)" } ?? "—")" } ?? "absent"
             let a = c.after.map { "\($0.status.rawValue) \($0.ourValue.map { "\($0)" } ?? "—")" } ?? "absent"
-            print("  claim \(c.id)\(c.regression ? " REGRESSED" : ""): \(b) → \(a)")
+            print("  claim \(c.id)\(c.regressionReason.map { " REGRESSED (\($0))" } ?? ""): \(b) → \(a)")
         }
         let identical = r.figures.filter { $0.status == .identical }.count
         print("\(identical) of \(r.figures.count) figures identical, \(r.claims.count) claims changed; details: \(r.page.path)")

@@ -5,15 +5,26 @@ import Foundation
 
 /// The committed claims file.
 public struct ClaimsFile: Codable, Sendable, Equatable {
-    public var format: Int = 1
-    public var summary: [String: Int]
+    public var format: Int = 2
+    /// Claims by kind, then by status: {"exact": {"pass": …}, "trained": {…}}. Counted apart, so that the pass count
+    /// cannot be read as a fidelity score.
+    public var summary: [String: [String: Int]]
     public var claims: [Claim]
 
     public init(claims: [Claim]) {
         self.claims = claims
-        var s: [String: Int] = [:]
-        for st in ClaimStatus.allCases { s[st.rawValue] = claims.filter { $0.status == st }.count }
-        summary = s
+        summary = Self.counts(claims)
+    }
+
+    /// Claims by kind and status (every status present, zero included).
+    public static func counts(_ claims: [Claim]) -> [String: [String: Int]] {
+        var s: [String: [String: Int]] = [:]
+        for k in ClaimKind.allCases {
+            var row: [String: Int] = [:]
+            for st in ClaimStatus.allCases { row[st.rawValue] = claims.filter { $0.kind == k && $0.status == st }.count }
+            s[k.rawValue] = row
+        }
+        return s
     }
 
     /// The file's bytes: pretty-printed JSON with sorted keys and a final newline.
@@ -39,6 +50,7 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
     case duplicateClaim(String)
     case badClaimsFile(String, String)
     case markdown(String)
+    case badCauses(String)
 
     public var description: String {
         switch self {
@@ -48,6 +60,45 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
         case .duplicateClaim(let id): return "claim \(id) is produced twice"
         case .badClaimsFile(let p, let why): return "\(p) is not a valid claims file: \(why)"
         case .markdown(let s): return "markdown: \(s)"
+        case .badCauses(let s): return s
+        }
+    }
+}
+
+/// paper/causes.tsv: why a claim that does not pass does not, one line per claim:
+///   ID <tab> cause <tab> evidence, or what would settle it
+/// where the cause is one of `FailureCause.Kind`'s names. Blank lines and lines starting with # are skipped. A cause
+/// is shown only while its claim fails or is inconclusive; the words about the outcome stay with the status.
+public enum CausesFile {
+    /// Parses the table, naming the file and line of anything malformed.
+    public static func parse(_ text: String, file: String) throws -> [String: FailureCause] {
+        var out: [String: FailureCause] = [:]
+        for (k, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let cells = raw.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count == 3, !cells[0].isEmpty, !cells[2].isEmpty else {
+                throw ReportError.badCauses("\(file):\(k + 1): expected ID<tab>cause<tab>evidence")
+            }
+            guard let kind = FailureCause.Kind(rawValue: cells[1]) else {
+                throw ReportError.badCauses("\(file):\(k + 1): unknown cause '\(cells[1])'; use one of: "
+                                            + FailureCause.Kind.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            guard out[cells[0]] == nil else { throw ReportError.badCauses("\(file):\(k + 1): \(cells[0]) has a cause already") }
+            out[cells[0]] = FailureCause(kind, cells[2])
+        }
+        return out
+    }
+
+    /// Attaches each cause to its claim where the claim does not pass; a cause naming no claim is an error.
+    public static func apply(_ causes: [String: FailureCause], to claims: [Claim], file: String) throws -> [Claim] {
+        let known = Set(claims.map(\.id))
+        if let unknown = causes.keys.sorted().first(where: { !known.contains($0) }) {
+            throw ReportError.badCauses("\(file): \(unknown) names no claim of this run")
+        }
+        return claims.map { c in
+            guard let cause = causes[c.id], c.status == .fail || c.status == .inconclusive else { return c }
+            var c = c; c.cause = cause; return c
         }
     }
 }

@@ -46,6 +46,7 @@ public enum Site {
         .claim { display: inline; padding: 1px 5px; border-radius: 4px; font-size: 0.9em;
                  -webkit-box-decoration-break: clone; box-decoration-break: clone; }
         .claim.pass .mark { color: #1e7b34; } .claim.fail .mark { color: #b3261e; } .claim.unchecked .mark { color: #666; }
+        .claim.inconclusive .mark { color: #8a5a00; } .claim.inconclusive { background: #fff4d6; border: 1px solid #e0b84f; }
         .claim.pass { background: #e6f4ea; border: 1px solid #8bc79a; }
         .claim.fail { background: #fce8e6; border: 1px solid #e08b82; }
         .claim.unchecked { background: #f1f1f1; border: 1px solid #bbb; }

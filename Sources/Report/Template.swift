@@ -2,6 +2,12 @@
 //   {{claim C1.1}}       our value against the paper's, the tolerance and a pass/fail mark
 //   {{figure NAME}}      the figure with its caption
 //   {{claims-table}}     every claim of the run in one table
+//   {{summary-table}}    claims by section, kind (trained / exact) and status
+//   {{failures-table}}   every failing or inconclusive claim with its cause
+//   {{spread ID}}        a trained claim's spread over seeds ("4 of 5 seeds hold; median …")
+//   {{value ID}}         our value of a claim
+//   {{when ID pass: TEXT || fail: TEXT || otherwise: TEXT}}   text chosen by the claim's status, so that prose
+//                        about an outcome cannot contradict it (statuses: pass, fail, inconclusive, unchecked)
 // An unknown or malformed placeholder is an error naming the file and line.
 
 import Foundation
@@ -38,25 +44,21 @@ public struct Template {
         self.figures = Dictionary(figures.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// Renders one source file.
+    /// Renders one source file. A placeholder may span lines (a `when` with long texts).
     public func render(_ source: String, file: String, for target: ReportTarget) throws -> String {
-        var out: [String] = []
-        for (index, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            out.append(try renderLine(String(line), file: file, line: index + 1, target: target))
-        }
-        return out.joined(separator: "\n")
-    }
-
-    private func renderLine(_ line: String, file: String, line number: Int, target: ReportTarget) throws -> String {
         var result = ""
-        var rest = line[...]
+        var rest = source[...]
         while let open = rest.range(of: "{{") {
             result += rest[rest.startIndex..<open.lowerBound]
-            guard let close = rest[open.upperBound...].range(of: "}}") else {
-                throw ReportError.malformedPlaceholder(file: file, line: number, text: String(rest[open.lowerBound...]))
+            let number = source[source.startIndex..<open.lowerBound].reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+            guard let close = rest[open.upperBound...].range(of: "}}"),
+                  !rest[open.upperBound..<close.lowerBound].contains("{{") else {
+                let tail = rest[open.lowerBound...].prefix { $0 != "\n" }
+                throw ReportError.malformedPlaceholder(file: file, line: number, text: String(tail))
             }
             let raw = String(rest[open.lowerBound..<close.upperBound])
-            let inner = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            let inner = rest[open.upperBound..<close.lowerBound].replacingOccurrences(of: "\n", with: " ")
+                .trimmingCharacters(in: .whitespaces)
             let parts = inner.split(separator: " ", maxSplits: 1).map(String.init)
             switch (parts.first, parts.count) {
             case ("claim", 2):
@@ -73,6 +75,25 @@ public struct Template {
                 result += figure(f, target: target)
             case ("claims-table", 1):
                 result += claimsTable(target: target)
+            case ("summary-table", 1):
+                result += summaryTable()
+            case ("failures-table", 1):
+                result += failuresTable(target: target)
+            case ("spread", 2), ("value", 2), ("when", 2):
+                let words = parts[1].split(separator: " ", maxSplits: 1).map(String.init)
+                guard let c = claims[words[0]] else {
+                    throw ReportError.unknownPlaceholder(file: file, line: number, text: raw,
+                                                         known: "claims: " + claims.keys.sorted().joined(separator: ", "))
+                }
+                switch parts[0] {
+                case "spread": result += c.spread ?? (c.kind == .exact ? "exact, no seeds" : "one seed")
+                case "value": result += c.ourValue.map { "\($0)" } ?? "not checked"
+                default:
+                    guard words.count == 2, let text = Self.choose(words[1], status: c.status) else {
+                        throw ReportError.malformedPlaceholder(file: file, line: number, text: raw)
+                    }
+                    result += text
+                }
             default:
                 throw ReportError.malformedPlaceholder(file: file, line: number, text: raw)
             }
@@ -81,17 +102,66 @@ public struct Template {
         return result + rest
     }
 
+    /// The text of `{{when ID status: TEXT || …}}` for `status`: its own branch, else `otherwise`; nil when the
+    /// branches are malformed or none applies.
+    static func choose(_ spec: String, status: ClaimStatus) -> String? {
+        var branches: [String: String] = [:]
+        for part in spec.components(separatedBy: "||") {
+            guard let colon = part.firstIndex(of: ":") else { return nil }
+            let name = part[..<colon].trimmingCharacters(in: .whitespaces)
+            guard name == "otherwise" || ClaimStatus(rawValue: name) != nil else { return nil }
+            branches[name] = part[part.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return branches[status.rawValue] ?? branches["otherwise"]
+    }
+
     /// The status mark: emoji in Markdown (as GitHub shows them), glyphs every text font has in HTML.
     static func mark(_ s: ClaimStatus, html: Bool = false) -> String {
         switch s {
         case .pass: return html ? "✓" : "✅"
         case .fail: return html ? "✗" : "❌"
+        case .inconclusive: return html ? "?" : "🟡"
         case .unchecked: return html ? "○" : "⚪"
         }
     }
 
+    /// Claims by section: for each kind, how many pass, fail, are inconclusive or unchecked.
+    func summaryTable() -> String {
+        var sections: [String] = []
+        for c in orderedClaims where !sections.contains(c.section) { sections.append(c.section) }
+        var rows = ["| Section | trained: pass | fail | inconclusive | unchecked | exact: pass | fail | unchecked |",
+                    "|---|---|---|---|---|---|---|---|"]
+        func row(_ name: String, _ cs: [Claim]) -> String {
+            func n(_ k: ClaimKind, _ s: ClaimStatus) -> Int { cs.filter { $0.kind == k && $0.status == s }.count }
+            return "| \(name) | \(n(.trained, .pass)) | \(n(.trained, .fail)) | \(n(.trained, .inconclusive)) | \(n(.trained, .unchecked)) | "
+                + "\(n(.exact, .pass)) | \(n(.exact, .fail)) | \(n(.exact, .unchecked)) |"
+        }
+        for s in sections { rows.append(row(s, orderedClaims.filter { $0.section == s })) }
+        rows.append(row("**all**", orderedClaims))
+        return rows.joined(separator: "\n")
+    }
+
+    /// "What does not reproduce, and why": every failing or inconclusive claim with its cause.
+    func failuresTable(target: ReportTarget) -> String {
+        var rows = ["| | Claim | Section | Ours | Cause | Evidence, or what would settle it |", "|---|---|---|---|---|---|"]
+        var isHTML = false
+        if case .html = target { isHTML = true }
+        for c in orderedClaims where c.status == .fail || c.status == .inconclusive {
+            let cause = c.cause ?? FailureCause(.doesNotHold, "no cause recorded: " + c.reason)
+            let cells = [Self.mark(c.status, html: isHTML) + " " + c.status.rawValue, c.id, c.section,
+                         (c.ourValue.map { "\($0)" } ?? "—") + (c.spread.map { " (\($0))" } ?? ""), cause.kind.rawValue, cause.detail]
+            rows.append("| " + cells.map { cell -> String in
+                let e = cell.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+                return isHTML ? htmlEscape(e) : e
+            }.joined(separator: " | ") + " |")
+        }
+        return rows.count == 2 ? "Every checked claim passes." : rows.joined(separator: "\n")
+    }
+
     func inlineClaim(_ c: Claim, target: ReportTarget) -> String {
-        let ours = c.ourValue.map { "\($0)" } ?? "not checked"
+        var ours = c.ourValue.map { "\($0)" } ?? "not checked"
+        if let se = c.standardError { ours += " ± " + formatNumber(se) }
+        if let sp = c.spread { ours += " (" + sp + ")" }
         let paper = c.paperValue.map { "\($0)" } ?? "—"
         switch target {
         case .markdown:
@@ -114,13 +184,16 @@ public struct Template {
     }
 
     func claimsTable(target: ReportTarget) -> String {
-        var rows = ["| | ID | Section | Claim | Paper | Ours | Tolerance or rule | Why this tolerance |",
-                    "|---|---|---|---|---|---|---|---|"]
+        var rows = ["| | ID | Kind | Section | Claim | Paper | Ours | Seeds | Tolerance or rule | Why this tolerance |",
+                    "|---|---|---|---|---|---|---|---|---|---|"]
         for c in orderedClaims {
             let isHTML: Bool
             if case .html = target { isHTML = true } else { isHTML = false }
-            let cells = [Self.mark(c.status, html: isHTML) + " " + c.status.rawValue, c.id, c.section, c.statement,
-                         c.paperValue.map { "\($0)" } ?? "—", c.ourValue.map { "\($0)" } ?? "—", c.tolerance, c.reason]
+            let perSeed = c.seeds.map { $0.map { s in (s.value.map { "\($0)" } ?? "—") + " " + Self.mark(s.status, html: isHTML) }.joined(separator: "; ") }
+            let ours = (c.ourValue.map { "\($0)" } ?? "—") + (c.standardError.map { " ± " + formatNumber($0) } ?? "")
+            let cells = [Self.mark(c.status, html: isHTML) + " " + c.status.rawValue, c.id, c.kind.rawValue, c.section, c.statement,
+                         c.paperValue.map { "\($0)" } ?? "—", ours,
+                         [c.spread, perSeed].compactMap { $0 }.joined(separator: ": ").nonEmpty ?? "—", c.tolerance, c.reason]
             let escaped = cells.map { cell -> String in
                 let e = cell.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
                 if case .html = target { return htmlEscape(e) }
@@ -130,6 +203,10 @@ public struct Template {
         }
         return rows.joined(separator: "\n")
     }
+}
+
+extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
 }
 
 /// Escapes the characters Markdown would read as emphasis or links in a value.

@@ -132,6 +132,9 @@ private struct Diverging: Experiment {
     var section: String { "§0" }
     var version: Int { 1 }
     var seed: UInt64 { 1 }
+    var sourceFiles: [String] { [] }
+    var independentSeeds: Int { 1 }
+    func reseeded(_ seed: UInt64) -> Diverging { self }
     func run(_ context: RunContext) throws -> [TrainedModel] {
         let spec = ToyModelSpec(n: 3, m: 2, activation: .linear, importance: [3e38, 3e38, 3e38], density: 1, seed: 1)
         return try Trainer.train([spec, spec], recipe: TrainingRecipe(steps: 20, batch: 8, lr: config.lr), threads: 1)
@@ -198,4 +201,80 @@ private struct Diverging: Experiment {
     let regressed = try pipeline(3).check(threads: 1)
     #expect(regressed.failed)
     #expect(regressed.claims.map(\.id) == ["T-b"] && regressed.claims[0].regression)
+}
+
+// MARK: Guarding the verdicts
+
+private func change(_ before: Claim?, _ after: Claim?) -> ClaimChange { ClaimChange(id: "X", before: before, after: after) }
+private let passing = Claim.within("X", section: "§0", "x", paper: 1, ours: 1, tolerance: 0.1, reason: "r")
+
+@Test func checkFailsWhenAClaimVanishesChangesKindOrLeavesPass() {
+    var inconclusive = passing; inconclusive.status = .inconclusive
+    var unchecked = passing; unchecked.status = .unchecked
+    var failing = passing; failing.status = .fail
+    #expect(change(passing, nil).regressionReason == "disappeared")
+    #expect(change(passing, inconclusive).regressionReason == "moved from pass to inconclusive")
+    #expect(change(passing, unchecked).regressionReason == "moved from pass to unchecked")
+    #expect(change(passing, failing).regressionReason == "moved from pass to fail")
+    #expect(change(passing, passing.exact()).regressionReason == "changed kind from trained to exact")
+    // Allowed: a new claim, a claim that starts to pass, a failing value that moves.
+    #expect(change(nil, passing).regressionReason == nil)
+    #expect(change(failing, passing).regressionReason == nil)
+    #expect(change(failing, inconclusive).regressionReason == nil)
+}
+
+@Test func aChangeToAnExperimentsSourceFileChangesItsCacheKeyAndExplainNamesTheFile() throws {
+    struct Sourced: Experiment {
+        struct Config: Codable, Sendable, SeededConfig { var seed: UInt64 = 3 }
+        struct Results: Codable, Sendable { var seed: UInt64 }
+        var config = Config()
+        let counter: RunCounter
+        var id: String { "sourced" }
+        var title: String { "sourced" }
+        var section: String { "§0" }
+        var version: Int { 1 }
+        var seed: UInt64 { config.seed }
+        var sourceFiles: [String] { ["Sourced.swift"] }
+        func run(_ context: RunContext) throws -> Results { counter.hit(); return Results(seed: config.seed) }
+        func figures(_ r: Results) -> [FigureOutput] { [] }
+        func claims(_ r: Results) -> [Claim] { [] }
+    }
+    let root = try temporaryRoot(sources: [:])
+    let counter = RunCounter()
+    let before = ["Engine/Kernels.swift": "1111", "Experiments/Sourced.swift": "aaaa", "Experiments/Other.swift": "0000"]
+    var after = before; after["Experiments/Sourced.swift"] = "bbbb"
+    var unrelated = before; unrelated["Experiments/Other.swift"] = "ffff"
+    func pipeline(_ code: [String: String]) -> Pipeline {
+        Pipeline(experiments: [AnyExperiment(Sourced(counter: counter), code: code)], paths: Paths(root: root), log: { _ in })
+    }
+    _ = try pipeline(before).build(names: ["sourced"], threads: 1, writeReport: false)
+    #expect(counter.count == 3)   // three independent seeds, each run once
+    _ = try pipeline(unrelated).build(names: ["sourced"], threads: 1, writeReport: false)
+    #expect(counter.count == 3)   // another experiment's file: nothing retrains
+    let p = pipeline(after)
+    #expect(p.explain(p.experiments[0]).contains("code.Experiments/Sourced.swift: cached \"aaaa\" → now \"bbbb\""))
+    _ = try p.build(names: ["sourced"], threads: 1, writeReport: false)
+    #expect(counter.count == 6)   // its own file changed: every seed retrains, with no version bump
+    var engine = after; engine["Engine/Kernels.swift"] = "2222"
+    let q = pipeline(engine)
+    #expect(q.explain(q.experiments[0]).contains("code.Engine/Kernels.swift"))
+    // A declared file the build did not hash is refused by name.
+    let missing = Pipeline(experiments: [AnyExperiment(Sourced(counter: counter), code: ["Engine/Kernels.swift": "1"])],
+                           paths: Paths(root: root), log: { _ in })
+    #expect(throws: PipelineError.self) { try missing.build(names: ["sourced"], threads: 1, writeReport: false) }
+}
+
+@Test func everyRegisteredExperimentDeclaresSourceFilesTheBuildHashed() throws {
+    for e in Registry.all { try e.validate() }
+    #expect(codeHashes.keys.contains("Engine/Kernels.swift") && codeHashes.keys.contains("Experiments/Intro.swift"))
+}
+
+@Test func aMalformedCausesTableIsNamedAndACauseIsShownOnlyWhenTheClaimDoesNotPass() throws {
+    #expect(throws: ReportError.self) { try CausesFile.parse("C1.1\tbecause\tx", file: "c.tsv") }
+    #expect(throws: ReportError.self) { try CausesFile.parse("C1.1 no tabs", file: "c.tsv") }
+    let causes = try CausesFile.parse("# comment\n\nX\tdoes not hold\tevidence\n", file: "c.tsv")
+    var failing = passing; failing.status = .fail
+    #expect(try CausesFile.apply(causes, to: [failing], file: "c.tsv")[0].cause == FailureCause(.doesNotHold, "evidence"))
+    #expect(try CausesFile.apply(causes, to: [passing], file: "c.tsv")[0].cause == nil)
+    #expect(throws: ReportError.self) { try CausesFile.apply(causes, to: [], file: "c.tsv") }
 }

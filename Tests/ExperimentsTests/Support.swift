@@ -45,6 +45,9 @@ struct Counting: Experiment {
     var section: String { "§0" }
     var version: Int { 1 }
     var seed: UInt64 { 7 }
+    var sourceFiles: [String] { [] }
+    var independentSeeds: Int { 1 }
+    func reseeded(_ seed: UInt64) -> Counting { self }
 
     func validate() throws {
         guard config.value >= 0 else { throw EngineError.invalidConfig("value must be non-negative, got \(config.value)") }

@@ -83,7 +83,77 @@ private let claims = [
     #expect(a == b)
     let back = try JSONDecoder().decode(ClaimsFile.self, from: a)
     #expect(back.claims == claims)
-    #expect(back.summary == ["pass": 1, "fail": 1, "unchecked": 1])
+    #expect(back.summary["trained"] == ["pass": 1, "fail": 1, "inconclusive": 0, "unchecked": 1])
+    #expect(back.summary["exact"] == ["pass": 0, "fail": 0, "inconclusive": 0, "unchecked": 0])
+}
+
+// MARK: How a claim is judged: the rules that join seeds and standard errors pass, fail and are inconclusive.
+
+private func seedClaim(_ ours: Double) -> Claim {
+    .within("T1", section: "§0", "near 1", paper: 1, ours: ours, tolerance: 0.1, reason: "test")
+}
+
+@Test func aTrainedClaimPassesWhenFourOfFiveSeedsPass() {
+    let c = Claim.combine([1.0, 1.02, 0.95, 1.05, 2.0].map(seedClaim), seeds: [1, 2, 3, 4, 5])
+    #expect(c.status == .pass)
+    #expect(c.seeds?.map(\.status) == [.pass, .pass, .pass, .pass, .fail])
+    #expect(c.spread == "4 of 5 seeds hold; median 1.02, range 0.95–2")
+    #expect(c.ourValue == .number(1.02))
+}
+
+@Test func aTrainedClaimFailsWhenFourOfFiveSeedsFail() {
+    let c = Claim.combine([1.0, 2, 2, 2, 2].map(seedClaim), seeds: [1, 2, 3, 4, 5])
+    #expect(c.status == .fail)
+}
+
+@Test func aTrainedClaimIsInconclusiveWhenSeedsDisagree() {
+    let c = Claim.combine([1.0, 1, 1, 2, 2].map(seedClaim), seeds: [1, 2, 3, 4, 5])
+    #expect(c.status == .inconclusive)
+    #expect(c.cause?.kind == .inconclusive && c.cause!.detail.contains("3 of 5"))
+}
+
+@Test func threeSeedsMustAllAgree() {
+    #expect(seedsNeeded(3) == 3 && seedsNeeded(5) == 4 && seedsNeeded(1) == 1)
+    #expect(Claim.combine([1.0, 1, 2].map(seedClaim), seeds: [1, 2, 3]).status == .inconclusive)
+    #expect(Claim.combine([1.0, 1, 1].map(seedClaim), seeds: [1, 2, 3]).status == .pass)
+}
+
+@Test func exactAndUncheckedClaimsAreTakenFromTheFirstSeed() {
+    let exact = [seedClaim(1).exact(), seedClaim(5).exact()]
+    #expect(Claim.combine(exact, seeds: [1, 2]) == exact[0])
+    let u = Claim.unchecked("U", section: "§0", "x", paper: "y", reason: "z")
+    #expect(Claim.combine([u, u], seeds: [1, 2]).seeds == nil)
+}
+
+@Test func anEstimateWithinTwoStandardErrorsOfItsThresholdIsInconclusive() {
+    #expect(judge(0.105, se: 0.01, threshold: 0.1, holdsAbove: false) == .inconclusive)
+    #expect(judge(0.05, se: 0.01, threshold: 0.1, holdsAbove: false) == .pass)
+    #expect(judge(0.15, se: 0.01, threshold: 0.1, holdsAbove: false) == .fail)
+    #expect(judge(0.15, se: 0.01, threshold: 0.1, holdsAbove: true) == .pass)
+    #expect(judge(.nan, se: 0.01, threshold: 0.1, holdsAbove: true) == .fail)
+    let c = Claim.within("T2", section: "§0", "near 1", paper: 1, ours: 1.095, se: 0.01, tolerance: 0.1, reason: "r")
+    #expect(c.status == .inconclusive && c.standardError == 0.01)
+    #expect(Claim.within("T3", section: "§0", "near 1", paper: 1, ours: 1.01, se: 0.01, tolerance: 0.1, reason: "r").status == .pass)
+    #expect(Claim.within("T4", section: "§0", "near 1", paper: 1, ours: 1.5, se: 0.01, tolerance: 0.1, reason: "r").status == .fail)
+}
+
+@Test func whenPlaceholderChoosesTheTextOfTheClaimsStatus() throws {
+    let t = try Template(claims: [seedClaim(1), .within("T9", section: "§0", "x", paper: 1, ours: 3, tolerance: 0.1, reason: "r")], figures: [])
+    let src = "{{when T1 pass: held || otherwise: did not hold}} / {{when T9 pass: held || fail: failed}} / {{value T9}}"
+    #expect(try t.render(src, file: "x.md", for: .markdown(figureDir: ".")) == "held / failed / 3")
+    #expect(throws: ReportError.self) { try t.render("{{when T1 maybe: x}}", file: "x.md", for: .markdown(figureDir: ".")) }
+    #expect(throws: ReportError.self) { try t.render("{{when T1 inconclusive: x}}", file: "x.md", for: .markdown(figureDir: ".")) }
+}
+
+@Test func theFailuresTableListsFailingAndInconclusiveClaimsWithTheirCause() throws {
+    let failing = Claim.within("F1", section: "§0", "x", paper: 1, ours: 3, tolerance: 0.1, reason: "r")
+        .because(.recipeDependent, "holds under the notebook's recipe only")
+    let t = try Template(claims: [seedClaim(1), failing], figures: [])
+    let table = try t.render("{{failures-table}}", file: "x.md", for: .markdown(figureDir: "."))
+    #expect(table.contains("F1") && table.contains("depends on the recipe") && table.contains("notebook's recipe only"))
+    #expect(!table.contains("T1"))
+    let summary = try t.render("{{summary-table}}", file: "x.md", for: .markdown(figureDir: "."))
+    #expect(summary.contains("| §0 | 1 | 1 | 0 | 0 | 0 | 0 | 0 |"))
 }
 
 @Test func numbersAreFormattedShortly() {
