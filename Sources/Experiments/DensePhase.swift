@@ -313,7 +313,7 @@ public struct DensePhase: Experiment {
                          rule: "largest trained cos at most 0.7× the random start's, most negative at least 0.8× the random start's, in every shape",
                          reason: "histogram bins of 0.01; 0.7 and 0.8 separate 'cut' from 'kept' with room for the bin width",
                          holds: trained.allSatisfy { let t = extremes($0.1.stats.histogram), r = extremes($0.0.random.histogram)
-                             return t.hi <= 0.7 * r.hi && t.lo <= 0.8 * r.lo }))
+                             return t.hi <= 0.7 * r.hi && t.lo <= 0.8 * r.lo }).exploratory())
         // B12: rotation invariance: no preferred basis emerges.
         out.append(.rule("B12", section: sec, "Nothing makes the trained features align with the axes: their entries keep the random start's kurtosis",
                          paper: "conjecture (rotation-invariant space); random unit rows: 3m/(m+2) = " + r.shapes.map { f3(3 * Double($0.m) / Double($0.m + 2)) }.joined(separator: ", "),

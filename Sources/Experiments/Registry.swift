@@ -63,7 +63,7 @@ public enum Registry {
         var motif = AsymmetricMotif()
         motif.config.recipe = TrainingRecipe(steps: 40, batch: 64, logEvery: 10); motif.config.slowRecipe = motif.config.recipe; motif.config.restarts = 2; motif.config.evalSamples = 200
         var l1 = L1Regularisation()
-        l1.config.recipe = quick; l1.config.restarts = 2; l1.config.evalSamples = 512; l1.config.lambdas = [0, 0.01, 1]
+        l1.config.recipe = quick; l1.config.restarts = 2; l1.config.evalSamples = 512; l1.config.lambdas = [0, 0.01, 1]; l1.config.warmRecipe = quick
         var nonlinear = NonlinearCompression()
         nonlinear.config.grid = 50
         var uniform = UniformSuperposition()

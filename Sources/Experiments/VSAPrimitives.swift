@@ -346,12 +346,18 @@ public struct VSAPrimitives: Experiment {
                              rule: "the worst GELU and SiLU seeds both below the best ReLU seed at the widest H",
                              reason: "the direction is the question; all three share the recipe and the data stream",
                              holds: g.errorRange[1] < relu.errorRange[0] && s.errorRange[1] < relu.errorRange[0]))
+        }
+        // B28 at H = 4d, where the brief judges locality (the widest MLP has units to spare for non-local solutions).
+        let localH = 4 * config.productD
+        func local(_ a: Activation) -> MLPPoint? { r.mlps.first { $0.activation == a && $0.hidden == localH } }
+        if let g = local(.gelu), let s = local(.silu), let relu = local(.relu) {
+            _ = relu
             out.append(.rule("B28", section: sec, "Trained product MLPs rediscover local gadgets: each hidden unit reads one coordinate pair (a_k, b_k)",
                              paper: "Lin & Tegmark's four neurons per product",
-                             ours: "units with ≥ 90 % of their input weight on one pair at H = \(wide), median of \(config.mlpSeeds) seeds [range]: " + [g, s, relu].map {
+                             ours: "units with ≥ 90 % of their input weight on one pair at H = 4d = \(localH), median of \(config.mlpSeeds) seeds [range]: " + [g, s, relu].map {
                                  "\($0.activation.rawValue.uppercased()) \(Int((100 * $0.localFraction).rounded())) % [\(Int((100 * $0.localRange[0]).rounded()))–\(Int((100 * $0.localRange[1]).rounded())) %]" }.joined(separator: ", "),
-                             rule: "the median seed has at least half of its units local, for GELU and for SiLU",
-                             reason: "half is the least for 'the gadget, rediscovered' rather than a distributed solution",
+                             rule: "at H = 4d (the brief's width for this test), the median seed has at least half of its units local, for GELU and for SiLU",
+                             reason: "half is the least for 'the gadget, rediscovered' rather than a distributed solution; 4d is exactly the gadget's four units per product",
                              holds: g.localFraction >= 0.5 && s.localFraction >= 0.5))
         }
         let cleanWorst = r.cleanup.map { Self.deviation($0.nearest, $0.formula, tests: config.memoryTests) }.max() ?? .infinity

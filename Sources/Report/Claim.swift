@@ -116,6 +116,15 @@ public struct Claim: Codable, Sendable, Equatable {
              kind, standardError = "standard_error", seeds, spread, cause, experiment, seed, configHash = "config_hash"
     }
 
+    /// Marks a claim whose rule was chosen after seeing the data: exploratory, reported with its value but neither
+    /// passed nor failed (status unchecked).
+    public func exploratory() -> Claim {
+        var c = self
+        c.status = .unchecked
+        c.tolerance = "exploratory, not judged (the rule was set after seeing the data): " + c.tolerance
+        return c
+    }
+
     /// Marks the claim exact (no training).
     public func exact() -> Claim { var c = self; c.kind = .exact; return c }
 

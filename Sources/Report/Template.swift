@@ -125,10 +125,12 @@ public struct Template {
         }
     }
 
-    /// Claims by section: for each kind, how many pass, fail, are inconclusive or unchecked.
+    /// Claims by section (in the paper's order: §1…§13, the appendix, then beyond the paper): for each kind, how many
+    /// pass, fail, are inconclusive or unchecked; totals for the paper and for beyond it, counted apart.
     func summaryTable() -> String {
         var sections: [String] = []
         for c in orderedClaims where !sections.contains(c.section) { sections.append(c.section) }
+        sections.sort { (Self.sectionOrder($0), $0) < (Self.sectionOrder($1), $1) }
         var rows = ["| Section | trained: pass | fail | inconclusive | unchecked | exact: pass | fail | unchecked |",
                     "|---|---|---|---|---|---|---|---|"]
         func row(_ name: String, _ cs: [Claim]) -> String {
@@ -137,8 +139,21 @@ public struct Template {
                 + "\(n(.exact, .pass)) | \(n(.exact, .fail)) | \(n(.exact, .unchecked)) |"
         }
         for s in sections { rows.append(row(s, orderedClaims.filter { $0.section == s })) }
-        rows.append(row("**all**", orderedClaims))
+        let beyond = orderedClaims.filter { Self.sectionOrder($0.section) >= 200 }
+        let paper = orderedClaims.filter { Self.sectionOrder($0.section) < 200 }
+        rows.append(row("**the paper's claims**", paper))
+        if !beyond.isEmpty { rows.append(row("**beyond the paper**", beyond)) }
         return rows.joined(separator: "\n")
+    }
+
+    /// A section's place: §N (with a letter after it a half step later), Appendix at 100, Beyond the paper at 200.
+    static func sectionOrder(_ section: String) -> Double {
+        if section.hasPrefix("Beyond") { return 200 }
+        if section.hasPrefix("Appendix") { return 100 }
+        guard section.hasPrefix("§") else { return 150 }
+        let digits = section.dropFirst().prefix { $0.isNumber }
+        let letter = section.dropFirst(1 + digits.count).first.map { $0.isLetter } ?? false
+        return (Double(String(digits)) ?? 150) + (letter ? 0.5 : 0)
     }
 
     /// "What does not reproduce, and why": every failing or inconclusive claim with its cause.

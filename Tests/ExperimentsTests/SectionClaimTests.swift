@@ -84,6 +84,12 @@ private func planar(_ v: [(Double, Double)], b: [Float] = [0, 0, 0, 0]) -> ToyMo
     let failing = PrivilegedBasis().claims(PrivilegedResults(runs: [PrivilegedRun(density: 0.75, model: poly, losses: [1], topSignatures: [])],
                                                              hiddenBias: [], linearHidden: poly))
     #expect(failing.first { $0.id == "C8.2" }?.status == .fail)
+    // C8.9: agreement of the five best only at the dense, trivial end does not count; agreement on a solution with
+    // a polysemantic neuron does.
+    #expect(claims.first { $0.id == "C8.9" }?.status == .fail)
+    let agreeing = PrivilegedRun(density: 0.1, model: poly, losses: [1], topSignatures: Array(repeating: NeuronSignature.of(poly), count: 5))
+    let withPoly = PrivilegedBasis().claims(PrivilegedResults(runs: [run, agreeing], hiddenBias: [linearNeurons], linearHidden: mono))
+    #expect(withPoly.first { $0.id == "C8.9" }?.status == .pass)
 }
 
 @Test func absNeuronsCountActiveMonosemanticAndPolysemanticNeurons() {

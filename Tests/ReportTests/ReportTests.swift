@@ -154,6 +154,13 @@ private func seedClaim(_ ours: Double) -> Claim {
     #expect(!table.contains("T1"))
     let summary = try t.render("{{summary-table}}", file: "x.md", for: .markdown(figureDir: "."))
     #expect(summary.contains("| §0 | 1 | 1 | 0 | 0 | 0 | 0 | 0 |"))
+    #expect(summary.contains("| **the paper's claims** | 1 | 1 | 0 | 0 | 0 | 0 | 0 |") && !summary.contains("beyond the paper"))
+}
+
+@Test func sectionsAreOrderedAsThePapersAndBeyondComesLast() {
+    let names = ["Beyond the paper: E1", "§10 The strategic picture", "Appendix A", "§3b Mathematics", "§3 Demonstrating", "§2 Definitions"]
+    #expect(names.sorted { Template.sectionOrder($0) < Template.sectionOrder($1) }
+            == ["§2 Definitions", "§3 Demonstrating", "§3b Mathematics", "§10 The strategic picture", "Appendix A", "Beyond the paper: E1"])
 }
 
 @Test func numbersAreFormattedShortly() {
