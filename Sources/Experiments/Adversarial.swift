@@ -190,8 +190,8 @@ public struct AdversarialRobustness: Experiment {
             }
         }
         return [FigureOutput(name: "adversarial", caption: "The paper's analytic attack on ReLU output models over sparsity, relative to "
-                                + "a linear model trained alike: vulnerability rises as superposition forms, and tracks the number of "
-                                + "features per dimension.", drawing: drawing),
+                                + "a linear model trained alike, and the number of features per dimension over the same sweep (how closely "
+                                + "the two follow each other is measured by C7.4 and C7.5).", drawing: drawing),
                 trainingFigure(r.training)]
     }
 

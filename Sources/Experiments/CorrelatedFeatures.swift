@@ -139,13 +139,13 @@ public struct CorrelatedFeatures: Experiment {
             gramColorBar(cv, in: Rect(370, 50, 10, 260))
         }
         return [FigureOutput(name: "correlated-features",
-                             caption: "Top: correlated pairs are stored orthogonally within each pair; anticorrelated pairs antipodally; three "
-                                + "correlated pairs side by side; six independent features, for comparison, differently. Bottom: as features get "
-                                + "denser, correlated pairs collapse onto their principal component, one pair after another.",
+                             caption: "Top: the best fits of two correlated pairs, two anticorrelated pairs, three correlated pairs, and six "
+                                + "independent features for comparison (1−S = \(formatNumber(Double(config.density))); colour = set). Bottom: three "
+                                + "correlated pairs as the features get denser (the collapse sweep; C5.39 and C5.40 count the collapsed pairs).",
                              drawing: drawing),
                 FigureOutput(name: "local-bases",
                              caption: "WᵀW of 20 features in 10 dimensions, as two sets of 10 correlated features (1−S = \(formatNumber(Double(config.localDensity)))): "
-                                + "within each set the features are nearly orthogonal, and the superposition is between the sets.",
+                                + "the two 10 × 10 blocks on the diagonal hold the interference within each set, the rest that across the sets (C5.37).",
                              drawing: localDrawing)]
     }
 

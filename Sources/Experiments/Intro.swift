@@ -230,7 +230,7 @@ public struct Intro: Experiment {
         out.append(.unchecked("C1.5", section: sec,
                               "Key results: superposition occurs; mono- and polysemantic neurons form; some computation in superposition; a phase change; polytope geometry",
                               paper: "list of results",
-                              reason: "a summary of the later sections, checked there (§5 and §6 are not in this report yet)"))
+                              reason: "a summary of the later sections, each checked there"))
         return out
     }
 }

@@ -214,7 +214,7 @@ public struct LearningDynamics: Experiment {
         }
         return [correlatedFigure(r), FigureOutput(name: "learning-dynamics",
                              caption: "Top: every feature's dimensionality against training step (log scale), from a small initialisation, "
-                                + "for seed \(shown(r) + 1) of \(r.runs.count); "
+                                + "for run \(shown(r) + 1) of \(r.runs.count) of the first root seed; "
                                 + (events.isEmpty ? "no interval has a D_i jump by 0.2 or more between two checkpoints, so none is shaded. "
                                                   : "shaded: the \(events.count) intervals where some D_i jumps by 0.2 or more between checkpoints. ")
                                 + "Bottom: the loss on fixed samples. At the end, \(run.dims.last!.filter { abs($0 - 0.5) <= 0.02 }.count) of \(c.n) "
@@ -267,7 +267,7 @@ public struct LearningDynamics: Experiment {
         }
         return FigureOutput(name: "learning-geometry",
                             caption: "The loss of the correlated n = 6, m = 3 model over training (top) and its feature vectors at four checkpoints "
-                                + "(bottom, drawn in 3-D; colour = correlated set), seed \(shownCorrelated(r) + 1) of \(r.correlated.count); "
+                                + "(bottom, drawn in 3-D; colour = correlated set), run \(shownCorrelated(r) + 1) of \(r.correlated.count) of the first root seed; "
                                 + "it ends as: \(Self.endState(run.snapshots.last!)).",
                             drawing: drawing)
     }
@@ -284,14 +284,14 @@ public struct LearningDynamics: Experiment {
         let sum = finalDims.reduce(0, +)
         out.append(.rule("C6.4", section: sec, "The model shown ends with all its represented features as digons",
                          paper: "final D_i ∈ {0, 1/2}; Σ D_i ≈ m",
-                         ours: "\(digonRuns) of \(r.runs.count) seeds end all-digon; shown seed: \(run.represented) represented, Σ D_i = \(f2(sum)) (m = \(c.m))",
-                         rule: "some seed ends with every represented feature at D = 0.50 ± 0.02 and Σ D_i within 5 % of m",
+                         ours: "\(digonRuns) of \(r.runs.count) runs end all-digon; shown run: \(run.represented) represented, Σ D_i = \(f2(sum)) (m = \(c.m))",
+                         rule: "some run of the root seed ends with every represented feature at D = 0.50 ± 0.02 and Σ D_i within 5 % of m",
                          reason: "the paper picks 'one model where all the features converge into digons'; ±0.02 and 5 % as in §5",
                          holds: run.allDigons && abs(sum - Double(c.m)) <= 0.05 * Double(c.m)))
         let firstTwo = events.prefix(2)
         out.append(.rule("C6.3", section: sec, "Each jump coincides with a loss drop: a very small one at the first jump, a larger one at the second",
                          paper: "drop at the second jump > drop at the first",
-                         ours: "\(events.count) jump events; drops " + events.prefix(4).map { "\(formatNumber($0.drop)) (steps \(run.steps[$0.from])–\(run.steps[$0.to]))" }.joined(separator: ", "),
+                         ours: "\(events.count) jump events" + (events.isEmpty ? "" : "; drops ") + events.prefix(4).map { "\(formatNumber($0.drop)) (steps \(run.steps[$0.from])–\(run.steps[$0.to]))" }.joined(separator: ", "),
                          rule: "at least two jump events (some D_i changes by ≥ 0.2 between checkpoints), the second's loss drop larger than the first's",
                          reason: "the paper's description made explicit on our log-spaced checkpoints",
                          holds: firstTwo.count == 2 && firstTwo.last!.drop > firstTwo.first!.drop))
@@ -309,9 +309,9 @@ public struct LearningDynamics: Experiment {
         let classText = classes.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
         out.append(.rule("C6.8", section: sec, "The final solution is an octahedron whose antipodal pairs each mix the two correlated sets, a strong attractor",
                          paper: "3 mutually orthogonal antipodal pairs, each with one feature of each set",
-                         ours: "\(octahedra) of \(r.correlated.count) seeds end there; end states: \(classText)",
-                         rule: "at least half the seeds end with 3 antipodal pairs (cos < −0.95), mutually orthogonal (|cos| < 0.1), each pair mixing the sets",
-                         reason: "the catalogue's thresholds; 'strong attractor' as at least half the seeds",
+                         ours: "\(octahedra) of \(r.correlated.count) runs end there; end states: \(classText)",
+                         rule: "at least half the runs of the root seed end with 3 antipodal pairs (cos < −0.95), mutually orthogonal (|cos| < 0.1), each pair mixing the sets",
+                         reason: "the catalogue's thresholds; 'strong attractor' as at least half the runs",
                          holds: 2 * octahedra >= r.correlated.count))
         // C6.7: on the first plateau (the first checkpoint where ‖W‖²_F reaches 90 % of one unit direction per set), is
         // each correlated set stored along one direction?
@@ -325,15 +325,15 @@ public struct LearningDynamics: Experiment {
         let pcaSeeds = plateauCos.filter { ($0 ?? 0) > 0.9 }.count
         out.append(.rule("C6.7", section: sec, "The network first learns a linear, PCA-like solution (each correlated set along its principal component)",
                          paper: "an early rank-limited, PCA-like W",
-                         ours: "\(pcaSeeds) of \(r.correlated.count) seeds; mean within-set cosine on the first plateau: "
+                         ours: "\(pcaSeeds) of \(r.correlated.count) runs; mean within-set cosine on the first plateau: "
                             + plateauCos.map { $0.map(f3) ?? "never reached" }.joined(separator: ", "),
-                         rule: "in at least half the seeds, the mean within-set cosine exceeds 0.9 at the first checkpoint where ‖W‖²_F ≥ 0.9 × 2 (one unit direction per set)",
+                         rule: "in at least half the runs of the root seed, the mean within-set cosine exceeds 0.9 at the first checkpoint where ‖W‖²_F ≥ 0.9 × 2 (one unit direction per set)",
                          reason: "a PCA-like solution stores each correlated set as one unit direction, so ‖W‖²_F ≈ 2 on its plateau; 0.9 allows the spread just starting",
                          holds: 2 * pcaSeeds >= r.correlated.count))
         out.append(.rule("C6.9", section: sec, "Several learning trajectories exist; they differ at the second regime",
                          paper: "different intermediate geometries",
-                         ours: "\(classes.count) distinct end states over \(r.correlated.count) seeds: \(classText)",
-                         rule: "the seeds end in at least two structurally different states (classes above)",
+                         ours: "\(classes.count) distinct end states over \(r.correlated.count) runs: \(classText)",
+                         rule: "the runs of the root seed end in at least two structurally different states (classes above)",
                          reason: "the paper's 'several trajectories' made measurable on the end states; the intermediate geometries are in the figure",
                          holds: classes.count >= 2))
         out.append(.unchecked("C6.6", section: sec, "Learning proceeds in distinct regimes visible in the loss curve, each a simple geometric transformation",

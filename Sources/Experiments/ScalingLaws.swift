@@ -169,7 +169,7 @@ public struct ScalingLaws: Experiment {
             let weak = Self.slope(config.ms.map(Double.init), series(r, alpha: alpha, gamma: 1).map(\.loss)), theory = Self.slope(config.ms.map(Double.init), r.weakCurve[k])
             out.append(.within("B20", section: sec, "Weak superposition (γ = +1, α = \(formatNumber(alpha))): the loss follows the frequency tail (slope of the analytic weak curve)",
                                paper: theory, ours: weak, tolerance: 0.3,
-                               reason: "the same ±0.3 as B15, on a slope fitted to four m"))
+                               reason: "the same ±0.3 on a slope as B17, fitted to four m"))
             let weakRuns = series(r, alpha: alpha, gamma: 1)
             out.append(.rule("B21", section: sec, "Weak superposition represents only about the m most frequent features",
                              paper: "≈ m features",

@@ -351,7 +351,6 @@ public struct VSAPrimitives: Experiment {
         let localH = 4 * config.productD
         func local(_ a: Activation) -> MLPPoint? { r.mlps.first { $0.activation == a && $0.hidden == localH } }
         if let g = local(.gelu), let s = local(.silu), let relu = local(.relu) {
-            _ = relu
             out.append(.rule("B28", section: sec, "Trained product MLPs rediscover local gadgets: each hidden unit reads one coordinate pair (a_k, b_k)",
                              paper: "Lin & Tegmark's four neurons per product",
                              ours: "units with ≥ 90 % of their input weight on one pair at H = 4d = \(localH), median of \(config.mlpSeeds) seeds [range]: " + [g, s, relu].map {
@@ -365,7 +364,7 @@ public struct VSAPrimitives: Experiment {
                          paper: "the formula at k stored pairs",
                          ours: r.cleanup.map { "k = \($0.k): \(f3($0.nearest)) (formula \(f3($0.formula)))" }.joined(separator: "; "),
                          rule: "every k within 4 binomial standard errors",
-                         reason: "as B20",
+                         reason: "as B22: 4σ over the points keeps a false alarm below 1 %",
                          holds: cleanWorst <= 4))
         let good = r.cleanup.filter { $0.nearest >= 0.99 }
         out.append(.rule("B30", section: sec, "One softmax-attention step over the value codebook is a clean-up memory (Ramsauer et al. 2020)",

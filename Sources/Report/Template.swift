@@ -110,7 +110,7 @@ public struct Template {
             guard let colon = part.firstIndex(of: ":") else { return nil }
             let name = part[..<colon].trimmingCharacters(in: .whitespaces)
             guard name == "otherwise" || ClaimStatus(rawValue: name) != nil else { return nil }
-            branches[name] = part[part.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            branches[name] = part[part.index(after: colon)...].split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
         }
         return branches[status.rawValue] ?? branches["otherwise"]
     }
