@@ -77,6 +77,8 @@ public struct AdversarialRobustness: Experiment {
     public var version: Int { 2 }
     public var seed: UInt64 { config.seed }
     public var sourceFiles: [String] { ["Adversarial.swift"] }
+    /// Five seeds: with three, several of its claims split 2 to 1.
+    public var independentSeeds: Int { 5 }
 
     public func validate() throws {
         let c = config
