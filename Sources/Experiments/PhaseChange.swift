@@ -286,12 +286,7 @@ public struct PhaseChange: Experiment {
         let middle = r.cells.filter { $0.extraNorm > 0.2 && $0.extraNorm < 0.8 }.count
         // The jump itself: along each row of fixed importance, where ‖W_extra‖ crosses from below 0.2 to above 0.8, the
         // share of that change made in the single largest step between neighbouring densities.
-        let jumpShares: [Double] = Set(r.cells.map(\.importance)).sorted().compactMap { imp in
-            let row = r.cells.filter { $0.importance == imp }.sorted { $0.density < $1.density }.map(\.extraNorm)
-            guard let lo = row.min(), let hi = row.max(), lo < 0.2, hi > 0.8 else { return nil }
-            let step = zip(row, row.dropFirst()).map { abs($1 - $0) }.max() ?? 0
-            return step / (hi - lo)
-        }
+        let jumpShares = Self.jumpShares(r.cells.map { ($0.importance, $0.density, $0.extraNorm) })
         let jumpRows = jumpShares.filter { $0 >= 0.6 }.count
         let gridStep = Set(r.cells.map(\.density)).sorted()
         let ratio = gridStep.count > 1 ? gridStep[1] / gridStep[0] : .nan
@@ -370,6 +365,17 @@ public struct PhaseChange: Experiment {
                                   paper: "qualitative", reason: "no measure is given; the continuously moving 'confused feature' minimiser behind it is checked in C13.3"))
         }
         return out
+    }
+
+    /// For each row of fixed importance in which ‖W_extra‖ crosses from below 0.2 to above 0.8, the share of that
+    /// change made in the single largest step between neighbouring densities (1 for a jump between two cells).
+    static func jumpShares(_ cells: [(importance: Double, density: Double, norm: Double)]) -> [Double] {
+        Set(cells.map(\.importance)).sorted().compactMap { imp in
+            let row = cells.filter { $0.importance == imp }.sorted { $0.density < $1.density }.map(\.norm)
+            guard let lo = row.min(), let hi = row.max(), lo < 0.2, hi > 0.8 else { return nil }
+            let step = zip(row, row.dropFirst()).map { abs($1 - $0) }.max() ?? 0
+            return step / (hi - lo)
+        }
     }
 
     /// Each prototype's closed-form loss against its sampled loss.

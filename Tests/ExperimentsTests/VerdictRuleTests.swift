@@ -63,3 +63,16 @@ private func sixIn3D(_ v: [[Float]]) -> ToyModel {
     // Pearson's r of the lagging pair is still high: the two claims measure different things.
     #expect(pearson(a, lagging) > 0.85)
 }
+
+@Test func aJumpMakesMostOfTheNormChangeInOneGridStepAndASmoothCrossoverDoesNot() {
+    let densities = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32]
+    func row(_ imp: Double, _ norms: [Double]) -> [(importance: Double, density: Double, norm: Double)] {
+        zip(densities, norms).map { (imp, $0.0, $0.1) }
+    }
+    let jump = row(1, [1, 1, 1, 0, 0, 0]), smooth = row(2, [1, 0.8, 0.6, 0.4, 0.2, 0])
+    let flat = row(3, [1, 1, 1, 1, 1, 1])
+    let shares = PhaseChange.jumpShares(jump + smooth + flat)
+    #expect(shares.count == 2)        // the flat row never crosses, so it is not counted
+    #expect(shares[0] == 1)           // the jump: the whole change in one step
+    #expect(abs(shares[1] - 0.2) < 1e-12)   // the smooth crossover: a fifth per step, below the 60 % rule
+}
