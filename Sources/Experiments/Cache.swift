@@ -39,6 +39,9 @@ public struct ResultsCache {
         }
     }
 
+    /// Looks up the results stored for independent seed `k` of an experiment under its current key.
+    public func lookup(_ e: AnyExperiment, seed k: Int) -> Lookup { lookup(id: e.cacheID(k), key: e.keys[k]) }
+
     /// Stores results atomically.
     public func store(id: String, key: String, payload: Data) throws {
         try Files.write(Self.encode(key: key, payload: payload), to: url(for: id))

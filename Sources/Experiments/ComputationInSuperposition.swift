@@ -346,11 +346,9 @@ extension ComputationInSuperposition {
         let thresholds = [0.1, 0.2, 0.3]
         func robust(_ p: Float, _ holds: (AbsNeurons) -> Bool) -> (ClaimStatus, String) {
             guard let run = sweep.first(where: { $0.density == p }) else { return (.fail, "no run") }
-            let verdicts = thresholds.map { holds(AbsNeurons(run.model, storeThreshold: $0)) }
-            let counts = thresholds.map { t -> String in
-                let nn = AbsNeurons(run.model, storeThreshold: t)
-                return "\(nn.polysemantic.count) at \(formatNumber(t))"
-            }.joined(separator: ", ")
+            let byThreshold = thresholds.map { AbsNeurons(run.model, storeThreshold: $0) }
+            let verdicts = byThreshold.map(holds)
+            let counts = zip(byThreshold, thresholds).map { "\($0.polysemantic.count) at \(formatNumber($1))" }.joined(separator: ", ")
             let status: ClaimStatus = verdicts.allSatisfy { $0 } ? .pass : verdicts.allSatisfy { !$0 } ? .fail : .inconclusive
             return (status, describe(p) + "; polysemantic by threshold: " + counts)
         }

@@ -168,10 +168,11 @@ public struct AnyExperiment: Sendable {
             let exact = e.exactClaims
             let perSeed = zip(variants, results).map { v, r in v.claims(r).map { exact.contains($0.id) ? $0.exact() : $0 } }
             var claims: [Claim] = []
-            for (index, first) in perSeed[0].enumerated() {
-                // The same claim on every seed: by ID, or at the same position when IDs repeat.
-                let same = perSeed.map { list in list.first { $0.id == first.id } ?? list[min(index, list.count - 1)] }
-                var c = Claim.combine(same, seeds: seeds)
+            for first in perSeed[0] {
+                // The same claim on every seed that produced it (a claim made only when a run exists may be missing
+                // from some seeds; it is then judged on the seeds that have it).
+                let same = zip(perSeed, seeds).compactMap { list, s in list.first { $0.id == first.id }.map { ($0, s) } }
+                var c = Claim.combine(same.map(\.0), seeds: same.map(\.1))
                 c.experiment = e.id; c.seed = e.seed; c.configHash = hash
                 claims.append(c)
             }

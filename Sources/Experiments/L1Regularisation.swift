@@ -186,7 +186,6 @@ public struct L1Regularisation: Experiment {
         for hidden in config.hiddenLayers {
             let series = r.series(hidden)
             let suffix = hidden == .relu ? "" : "-linear", model = hidden == .relu ? "the §8 model (h = ReLU(Wx))" : "the §3 model (h = Wx)"
-            _ = series[0]
             // What can pass the hidden layer: for h = ReLU(Wx) a feature's response alone is ReLU(W_i), so a feature
             // whose weights are all negative reaches no output; measure on the positive part there.
             let path = series.map { p -> (lambda: Float, sup: Double, rep: Int, loss: LossEstimate) in

@@ -53,7 +53,7 @@ public struct Mathematics: Experiment {
     public var section: String { "§3b Mathematical understanding" }
     public var version: Int { 2 }
     public var seed: UInt64 { config.seed }
-    public var sourceFiles: [String] { ["Mathematics.swift"] }
+    public var sourceFiles: [String] { ["Mathematics.swift", "Rotation.swift"] }
     public var exactClaims: Set<String> { ["C3.12", "C3.14", "C3.15", "C3.16", "C3.17", "C3.18", "C3.19", "C2.1", "C2.2", "C2.3", "C2.4", "C12.1", "C12.2", "C12.5"] }
 
     public func validate() throws {
@@ -258,19 +258,8 @@ public struct Mathematics: Experiment {
                                     paper: 0, ours: ratio, tolerance: 1e-9,
                                     reason: "the smallest pivot of Gaussian elimination on WᵀW (n = \(n), m = \(model.m)) against the largest: rank ≤ m forces \(n - model.m) zero pivots up to rounding in Double (≈ 1e-16)")]
         // C2.4: an orthogonal O applied to W leaves x̂ = ReLU(WᵀWx + b) unchanged, to float precision.
-        var rng = Xoshiro(seed: deriveSeed(config.seed, 2_4))
-        let m = model.m
-        var o = (0..<(m * m)).map { _ in rng.normal() }
-        for j in 0..<m {   // Gram–Schmidt on the columns
-            for k in 0..<j {
-                let d = (0..<m).reduce(0.0) { $0 + o[$1 * m + j] * o[$1 * m + k] }
-                for i in 0..<m { o[i * m + j] -= d * o[i * m + k] }
-            }
-            let len = (0..<m).reduce(0.0) { $0 + o[$1 * m + j] * o[$1 * m + j] }.squareRoot()
-            for i in 0..<m { o[i * m + j] /= len }
-        }
-        var rotated = model
-        for k in 0..<m { for i in 0..<n { rotated.W[k * n + i] = Float((0..<m).reduce(0.0) { $0 + o[k * m + $1] * Double(model.w($1, i)) }) } }
+        let rotated = rotatedByRandomOrthogonal(model, seed: deriveSeed(config.seed, 2_4))
+        var rng = Xoshiro(seed: deriveSeed(config.seed, 2_5))
         var worst = 0.0
         for _ in 0..<256 {
             let x = (0..<n).map { _ in rng.unitFloat() }

@@ -79,7 +79,7 @@ public struct Pipeline: Sendable {
         var lines: [String] = []
         for (k, key) in e.keys.enumerated() {
             let name = e.cacheID(k), label = "\(e.id) seed \(k + 1) of \(e.keys.count)"
-            switch cache.lookup(id: name, key: key) {
+            switch cache.lookup(e, seed: k) {
             case .hit: lines.append("\(label): cached under the current key; it would not be retrained")
             case .missing: lines.append("\(label): no cache entry at \(cache.url(for: name).path); it would be trained")
             case .corrupt(let why): lines.append("\(label): the cache entry \(cache.url(for: name).path) is unusable (\(why)); it would be retrained")
@@ -93,7 +93,7 @@ public struct Pipeline: Sendable {
     /// Whether every seed of the experiment is cached under its current key.
     public func isCached(_ e: AnyExperiment) -> Bool {
         let cache = ResultsCache(directory: paths.cache)
-        return e.keys.indices.allSatisfy { if case .hit = cache.lookup(id: e.cacheID($0), key: e.keys[$0]) { return true } else { return false } }
+        return e.keys.indices.allSatisfy { if case .hit = cache.lookup(e, seed: $0) { return true } else { return false } }
     }
 
     /// Runs the experiments (all when `names` is empty), renders their figures and, for a full build,
@@ -159,7 +159,7 @@ public struct Pipeline: Sendable {
             for s in e.keys.indices {
                 var cached: Data? = nil
                 if !force {
-                    switch cache.lookup(id: e.cacheID(s), key: e.keys[s]) {
+                    switch cache.lookup(e, seed: s) {
                     case .hit(let d): cached = d
                     case .missing: break
                     case .stale: if s == 0 { log("\(tag): config or code changed since the cached run; retraining") }
@@ -192,13 +192,15 @@ public struct Pipeline: Sendable {
                 p.figures.append(RenderedFigure(name: f.name, caption: f.caption, svg: try f.drawing.svg(), png: try f.drawing.png()))
             }
             p.claims += out.claims
-            p.summary.claims += out.claims
             p.summary.experimentSeconds[e.id] = Date().timeIntervalSince(t0)
         }
-        // Causes of claims from experiments not run here are left for the run that has them.
-        let here = Set(p.claims.map(\.id))
-        p.claims = try CausesFile.apply(causes.filter { here.contains($0.key) || chosen.count == experiments.count }, to: p.claims,
-                                        file: "paper/causes.tsv")
+        // A run of some experiments leaves the causes of the others' claims for the run that has them; a full run
+        // applies every cause, so that one naming no claim is an error.
+        if chosen.count < experiments.count {
+            let here = Set(p.claims.map(\.id))
+            causes = causes.filter { here.contains($0.key) }
+        }
+        p.claims = try CausesFile.apply(causes, to: p.claims, file: "paper/causes.tsv")
         p.summary.claims = p.claims
         return p
     }

@@ -78,7 +78,7 @@ public struct UniformSuperposition: Experiment {
     public var section: String { "§5 The geometry of superposition" }
     public var version: Int { 2 }
     public var seed: UInt64 { config.seed }
-    public var sourceFiles: [String] { ["UniformSuperposition.swift"] }
+    public var sourceFiles: [String] { ["UniformSuperposition.swift", "Rotation.swift"] }
     public var exactClaims: Set<String> { ["C5.6", "C5.19"] }
 
     public func validate() throws {
@@ -139,17 +139,8 @@ public struct UniformSuperposition: Experiment {
         // Tegum factors: connected components among represented features, linked by |W_i·W_j| > 0.05.
         var links: [(Int, Int)] = []
         for (a, i) in rep.enumerated() { for j in rep[(a + 1)...] where abs(gram[i * n + j]) > 0.05 { links.append((i, j)) } }
-        // Basis independence: D* of OW for a random orthogonal O (Gram–Schmidt on Gaussian columns).
-        var rng = Xoshiro(seed: seed)
-        var o = [[Double]]()
-        while o.count < m {
-            var v = (0..<m).map { _ in rng.normal() }
-            for u in o { let d = zip(u, v).map(*).reduce(0, +); v = zip(v, u).map { $0 - d * $1 } }
-            let len = v.map { $0 * $0 }.reduce(0, +).squareRoot()
-            o.append(v.map { $0 / len })
-        }
-        var rotated = model
-        for r in 0..<m { for i in 0..<n { rotated.W[r * n + i] = Float((0..<m).map { o[r][$0] * Double(model.W[$0 * n + i]) }.reduce(0, +)) } }
+        // Basis independence: D* of OW for a random orthogonal O.
+        let rotated = rotatedByRandomOrthogonal(model, seed: seed)
         let frob = model.W.reduce(0.0) { $0 + Double($1) * Double($1) }
         let dims = model.dimensionality
         var nodes = (0..<n).filter { dims[$0] > 0.2 }

@@ -336,9 +336,9 @@ public struct VSAPrimitives: Experiment {
         }
         out.append(.within("B26", section: sec, "With ReLU the gadget gives 2·sign(ab)·min(|a|, |b|) instead of ab",
                            paper: 0, ours: r.reluIdentityError, tolerance: 1e-12, reason: "an identity, up to rounding"))
+        func point(_ a: Activation, hidden: Int) -> MLPPoint? { r.mlps.first { $0.activation == a && $0.hidden == hidden } }
         let wide = config.widths.last! * config.productD
-        func point(_ a: Activation) -> MLPPoint? { r.mlps.first { $0.activation == a && $0.hidden == wide } }
-        if let g = point(.gelu), let s = point(.silu), let relu = point(.relu) {
+        if let g = point(.gelu, hidden: wide), let s = point(.silu, hidden: wide), let relu = point(.relu, hidden: wide) {
             out.append(.rule("B27", section: sec, "Smooth nonlinearities bind better than ReLU: a trained 2-layer MLP multiplies more accurately with GELU or SiLU",
                              paper: "conjecture (binding by element-wise product from GELU or Swish)",
                              ours: "relative error at H = \(wide), median of \(config.mlpSeeds) seeds [range]: " + [g, s, relu].map {
@@ -349,8 +349,7 @@ public struct VSAPrimitives: Experiment {
         }
         // B28 at H = 4d, where the brief judges locality (the widest MLP has units to spare for non-local solutions).
         let localH = 4 * config.productD
-        func local(_ a: Activation) -> MLPPoint? { r.mlps.first { $0.activation == a && $0.hidden == localH } }
-        if let g = local(.gelu), let s = local(.silu), let relu = local(.relu) {
+        if let g = point(.gelu, hidden: localH), let s = point(.silu, hidden: localH), let relu = point(.relu, hidden: localH) {
             out.append(.rule("B28", section: sec, "Trained product MLPs rediscover local gadgets: each hidden unit reads one coordinate pair (a_k, b_k)",
                              paper: "Lin & Tegmark's four neurons per product",
                              ours: "units with ≥ 90 % of their input weight on one pair at H = 4d = \(localH), median of \(config.mlpSeeds) seeds [range]: " + [g, s, relu].map {

@@ -104,7 +104,8 @@ public struct Claim: Codable, Sendable, Equatable {
     public var seeds: [SeedValue]? = nil
     /// The spread over seeds: median and range of numeric values, or how many seeds hold.
     public var spread: String? = nil
-    /// Why a claim that does not pass does not: set by the experiment, shown only when the claim does not pass.
+    /// Why a claim that does not pass does not: from paper/causes.tsv (`CausesFile`), or set by `combine` when
+    /// the seeds split; shown only while the claim does not pass.
     public var cause: FailureCause? = nil
     /// Filled in by the pipeline: the experiment, its root seed and the hash of its config.
     public var experiment: String = ""

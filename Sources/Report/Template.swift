@@ -159,16 +159,13 @@ public struct Template {
     /// "What does not reproduce, and why": every failing or inconclusive claim with its cause.
     func failuresTable(target: ReportTarget) -> String {
         var rows = ["| | Claim | Section | Ours | Cause | Evidence, or what would settle it |", "|---|---|---|---|---|---|"]
-        var isHTML = false
-        if case .html = target { isHTML = true }
+        let isHTML = target.isHTML
         for c in orderedClaims where c.status == .fail || c.status == .inconclusive {
-            let cause = c.cause ?? FailureCause(.doesNotHold, "no cause recorded: " + c.reason)
+            // A missing cause is shown as missing, never under a kind it was not given.
             let cells = [Self.mark(c.status, html: isHTML) + " " + c.status.rawValue, c.id, c.section,
-                         (c.ourValue.map { "\($0)" } ?? "—") + (c.spread.map { " (\($0))" } ?? ""), cause.kind.rawValue, cause.detail]
-            rows.append("| " + cells.map { cell -> String in
-                let e = cell.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
-                return isHTML ? htmlEscape(e) : e
-            }.joined(separator: " | ") + " |")
+                         (c.ourValue.map { "\($0)" } ?? "—") + (c.spread.map { " (\($0))" } ?? ""),
+                         c.cause?.kind.rawValue ?? "none recorded", c.cause?.detail ?? c.reason]
+            rows.append(Self.tableRow(cells, html: isHTML))
         }
         return rows.count == 2 ? "Every checked claim passes." : rows.joined(separator: "\n")
     }
@@ -201,27 +198,31 @@ public struct Template {
     func claimsTable(target: ReportTarget) -> String {
         var rows = ["| | ID | Kind | Section | Claim | Paper | Ours | Seeds | Tolerance or rule | Why this tolerance |",
                     "|---|---|---|---|---|---|---|---|---|---|"]
+        let isHTML = target.isHTML
         for c in orderedClaims {
-            let isHTML: Bool
-            if case .html = target { isHTML = true } else { isHTML = false }
             let perSeed = c.seeds.map { $0.map { s in (s.value.map { "\($0)" } ?? "—") + " " + Self.mark(s.status, html: isHTML) }.joined(separator: "; ") }
             let ours = (c.ourValue.map { "\($0)" } ?? "—") + (c.standardError.map { " ± " + formatNumber($0) } ?? "")
+            let seedsCell = [c.spread, perSeed].compactMap { $0 }.joined(separator: ": ")
             let cells = [Self.mark(c.status, html: isHTML) + " " + c.status.rawValue, c.id, c.kind.rawValue, c.section, c.statement,
-                         c.paperValue.map { "\($0)" } ?? "—", ours,
-                         [c.spread, perSeed].compactMap { $0 }.joined(separator: ": ").nonEmpty ?? "—", c.tolerance, c.reason]
-            let escaped = cells.map { cell -> String in
-                let e = cell.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
-                if case .html = target { return htmlEscape(e) }
-                return e
-            }
-            rows.append("| " + escaped.joined(separator: " | ") + " |")
+                         c.paperValue.map { "\($0)" } ?? "—", ours, seedsCell.isEmpty ? "—" : seedsCell, c.tolerance, c.reason]
+            rows.append(Self.tableRow(cells, html: isHTML))
         }
         return rows.joined(separator: "\n")
     }
 }
 
-extension String {
-    var nonEmpty: String? { isEmpty ? nil : self }
+extension ReportTarget {
+    var isHTML: Bool { if case .html = self { return true } else { return false } }
+}
+
+extension Template {
+    /// One row of a Markdown table: pipes and line breaks escaped in each cell, and HTML-escaped for the site.
+    static func tableRow(_ cells: [String], html: Bool) -> String {
+        "| " + cells.map { cell -> String in
+            let e = cell.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+            return html ? htmlEscape(e) : e
+        }.joined(separator: " | ") + " |"
+    }
 }
 
 /// Escapes the characters Markdown would read as emphasis or links in a value.
