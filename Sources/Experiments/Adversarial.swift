@@ -203,41 +203,46 @@ public struct AdversarialRobustness: Experiment {
         let size = 250.0, left = 60.0, top = 62.0, gap = 90.0
         let attacks = t.map { Double($0.attack) }
         let colors = importanceColors(config.n)
-        let drawing = Drawing(width: left + 2 * size + gap + 240, height: top + size + 60) { c in
+        let drawing = Drawing(width: left + 3 * size + 2 * gap + 20, height: top + size + 60) { c in
             c.text("Adversarial training: n = \(config.n), m = \(config.m), 1−S = \(formatNumber(Double(config.trainingDensity))), "
                    + "attack on a random feature each sample", at: Point(16, 20), size: 12.5, bold: true)
             let xr = (-0.04 * attacks.max()!, attacks.max()! * 1.04)
+            let xLabel = "attack strength (× mean input norm)"
             // (a) every feature's superposition Σ_{j≠i} (Ŵ_i·W_j)², coloured by importance.
             let sup = t.map(\.superposition)
             let a = Axes(frame: Rect(left, top, size, size), x: xr, y: (0, max(0.2, sup.flatMap { $0 }.max()! * 1.1)))
-            a.draw(on: c, xLabel: "attack strength (fraction of the mean input norm)", yLabel: "Σ over j ≠ i of (Ŵ_i·W_j)²")
+            a.draw(on: c, xLabel: xLabel, yLabel: "Σ_{j≠i} (Ŵ_i·W_j)²")
             c.line(a.point(xr.0, config.superpositionThreshold), a.point(xr.1, config.superpositionThreshold), .axis, width: 0.8, dash: [3, 3])
             for i in (0..<config.n).reversed() {
                 c.polyline(zip(attacks, sup).map { a.point($0.0, $0.1[i]) }, colors[i], width: 1.2)
             }
-            c.text("Superposition of each represented feature (dark = important)", at: Point(left + size / 2, top - 8), size: 10, anchor: .middle, bold: true)
-            c.text("dashed: \(formatNumber(config.superpositionThreshold)), below which we call it none", at: Point(left + 4, top + size + 44),
+            c.text("(a) superposition of each feature (dark = important)", at: Point(left + size / 2, top - 8), size: 10, anchor: .middle, bold: true)
+            c.text("dashed: \(formatNumber(config.superpositionThreshold)), below which we call it none", at: Point(left + 4, top + size + 48),
                    size: 8.5, color: .axis)
-            // (b) features represented (‖W_i‖ > 0.5) and the clean loss relative to the unattacked model's.
+            // (b) features represented (‖W_i‖ > 0.5).
             let represented = t.map { Double($0.model.featuresRepresented()) }
-            let base = t.first { $0.attack == 0 }!.cleanLoss
-            let rel = t.map { $0.cleanLoss / base }
             let x2 = left + size + gap
             let b = Axes(frame: Rect(x2, top, size, size), x: xr, y: (0, Double(config.n) * 1.05))
-            b.draw(on: c, xLabel: "attack strength (fraction of the mean input norm)", yLabel: "features represented")
+            b.draw(on: c, xLabel: xLabel, yLabel: "features with ‖W_i‖ > 0.5")
             c.polyline(zip(attacks, represented).map { b.point($0.0, $0.1) }, Color(hex: "#2255bb"), width: 1.4)
             for (x, y) in zip(attacks, represented) { c.circle(b.point(x, y), radius: 2.6, fill: Color(hex: "#2255bb"), stroke: .white, width: 0.5) }
-            let lossTop = max(2, rel.max()! * 1.05)
-            c.polyline(zip(attacks, rel).map { b.point($0.0, $0.1 / lossTop * Double(config.n) * 1.05) }, Color(hex: "#dd4444"), width: 1.4, dash: [4, 2])
-            c.text("Features kept, and what robustness costs", at: Point(x2 + size / 2, top - 8), size: 10, anchor: .middle, bold: true)
-            c.text("— features with ‖W_i‖ > 0.5", at: Point(x2 + size + 10, top + 20), size: 9, color: Color(hex: "#2255bb"))
-            c.text("- - clean loss ÷ unattacked model's", at: Point(x2 + size + 10, top + 36), size: 9, color: Color(hex: "#dd4444"))
-            c.text("(0 to \(f2(lossTop)) on the same height)", at: Point(x2 + size + 10, top + 50), size: 8.5, color: .axis)
+            c.text("(b) features represented", at: Point(x2 + size / 2, top - 8), size: 10, anchor: .middle, bold: true)
+            // (c) the clean loss relative to the unattacked model's, on its own axis.
+            let base = t.first { $0.attack == 0 }!.cleanLoss
+            let rel = t.map { $0.cleanLoss / base }
+            let x3 = x2 + size + gap
+            let l = Axes(frame: Rect(x3, top, size, size), x: xr, y: (0, max(2, rel.max()! * 1.05)))
+            l.draw(on: c, xLabel: xLabel, yLabel: "clean loss ÷ unattacked model's")
+            c.line(l.point(xr.0, 1), l.point(xr.1, 1), .axis, width: 0.8, dash: [3, 3])
+            c.polyline(zip(attacks, rel).map { l.point($0.0, $0.1) }, Color(hex: "#dd4444"), width: 1.4)
+            for (x, y) in zip(attacks, rel) { c.circle(l.point(x, y), radius: 2.6, fill: Color(hex: "#dd4444"), stroke: .white, width: 0.5) }
+            c.text("(c) what robustness costs", at: Point(x3 + size / 2, top - 8), size: 10, anchor: .middle, bold: true)
         }
         return FigureOutput(name: "adversarial-training",
                             caption: "Models trained under the analytic attack (on a random feature per sample, recomputed from the current "
-                                + "weights every step, target the clean input), at growing attack strength: each feature's superposition, "
-                                + "the number of features represented, and the clean loss relative to the model trained without attack.",
+                                + "weights every step, target the clean input), at growing attack strength: (a) each feature's superposition, "
+                                + "(b) the number of features represented, and (c) the clean loss relative to the model trained without attack "
+                                + "(dashed: 1).",
                             drawing: drawing)
     }
 

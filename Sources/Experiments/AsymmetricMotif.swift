@@ -197,10 +197,10 @@ public struct AsymmetricMotif: Experiment {
             let r1 = Rect(left, top, Double(n) * cell, Double(m) * cell)
             let r2 = Rect(left + Double(n) * cell + 40, top, Double(n) * cell, Double(m) * cell)
             c.heatmap(w1, rows: m, cols: n, in: r1, map: .blueWhiteRed, range: -1, 1)
-            // Output weights span a wide range (inhibitors write large negatives): colour by sign · √(|w| / max).
-            c.heatmap(w2.map { ($0 < 0 ? -1 : 1) * (abs($0) / s2).squareRoot() }, rows: m, cols: n, in: r2, map: .blueWhiteRed, range: -1, 1)
+            // Each panel divided by its own largest |w|, so that one colour bar reads both.
+            c.heatmap(w2.map { $0 / s2 }, rows: m, cols: n, in: r2, map: .blueWhiteRed, range: -1, 1)
             c.text("W₁ (in)", at: Point(r1.center.x, top - 8), size: 10, anchor: .middle, bold: true)
-            c.text("W₂ᵀ (out, colour ∝ √|w|)", at: Point(r2.center.x, top - 8), size: 10, anchor: .middle, bold: true)
+            c.text("W₂ᵀ (out, ÷ its largest |w|)", at: Point(r2.center.x, top - 8), size: 10, anchor: .middle, bold: true)
             for i in 0..<n {
                 for rect in [r1, r2] {
                     c.text("\(i + 1)", at: Point(rect.x + (Double(i) + 0.5) * cell, rect.maxY + 12), size: 8.5, anchor: .middle, color: .axis)
@@ -230,13 +230,15 @@ public struct AsymmetricMotif: Experiment {
                 y += 4
             }
             if search.disjoint.isEmpty { line("no complete motif in this model", bold: true) }
-            c.colorBar(in: Rect(tx, r1.maxY - 90, 9, 90), map: .blueWhiteRed, range: -1, 1, ticks: [-1, 0, 1], label: "scaled weight")
+            c.colorBar(in: Rect(tx, r1.maxY - 90, 9, 90), map: .blueWhiteRed, range: -1, 1, ticks: [-1, 0, 1], label: "weight, scaled")
         }
         return [FigureOutput(name: "abs-motif",
                              caption: "The asymmetric superposition motif in a trained absolute-value model: an asymmetric neuron (A) stores a "
                                 + "strong feature with a large input weight and a weak one with a small opposite-sign weight, and writes "
                                 + "them back with reciprocal output weights; its partner (I) fires on the strong feature and writes "
-                                + "negatively to the weak one, so the interference is negative and the output ReLU removes it.",
+                                + "negatively to the weak one, so the interference is negative and the output ReLU removes it. "
+                                + (search.disjoint.isEmpty ? "The restart shown holds no complete motif."
+                                   : "The restart shown holds \(search.disjoint.count) disjoint motif\(search.disjoint.count == 1 ? "" : "s"), outlined."),
                              drawing: drawing)]
     }
 

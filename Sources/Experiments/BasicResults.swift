@@ -99,7 +99,7 @@ public struct BasicResults: Experiment {
         let columns = [r.linear[0]] + r.relu
         let col = 138.0, left = 16.0, top = 56.0, hm = 112.0
         let width = left + Double(columns.count) * col + 70
-        let drawing = Drawing(width: width, height: top + hm + 36 + hm + 40) { c in
+        let drawing = Drawing(width: width, height: top + hm + 36 + hm + 46) { c in
             c.text("Basic results, n = \(config.n) features in m = \(config.m) dimensions, importance \(formatNumber(config.importanceDecay))^i",
                    at: Point(left, 20), size: 12.5, bold: true)
             c.text("Top: WᵀW and b. Bottom: ‖W_i‖ per feature (most important at the top), coloured by superposition Σ_{j≠i}(Ŵ_i·W_j)².",

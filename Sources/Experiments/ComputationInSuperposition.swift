@@ -206,16 +206,39 @@ public struct ComputationInSuperposition: Experiment {
 
     // MARK: Figures
 
-    /// Stacks of |W₁| per neuron, each neuron scaled to its largest weight (footnote 15), coloured by feature
-    /// importance; neurons sorted by the importance of their largest feature, inactive ones dropped.
-    func stackPanel(_ c: Canvas, _ run: AbsRun, in r: Rect, title: String) {
+    /// Each feature's superposition Σ_{j≠i} (Ŵ_i·W_j)² over its input direction W_i (the column of W₁), 0 for an
+    /// unrepresented feature: the colour of its blocks, as in the paper's stack plots.
+    static func superposition(_ model: AbsModel) -> [Double] {
+        let n = model.n, m = model.m
+        let cols = (0..<n).map { i in (0..<m).map { Double(model.W1[$0 * n + i]) } }
+        let norms = cols.map { $0.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+        return (0..<n).map { i in
+            guard norms[i] > 1e-9 else { return 0 }
+            return (0..<n).reduce(0.0) { acc, j in
+                guard j != i else { return acc }
+                let d = zip(cols[i], cols[j]).reduce(0) { $0 + $1.0 * $1.1 } / norms[i]
+                return acc + d * d
+            }
+        }
+    }
+
+    /// Each active neuron's |W₁| summed over features, scaled to its largest weight (footnote 15).
+    static func stackHeights(_ model: AbsModel, _ neurons: [Int]) -> [Double] {
+        neurons.map { k in
+            let row = (0..<model.n).map { abs(Double(model.W1[k * model.n + $0])) }
+            return row.reduce(0, +) / max(1e-12, row.max()!)
+        }
+    }
+
+    /// Stacks of |W₁| per neuron, each neuron scaled to its largest weight (footnote 15), one block per feature
+    /// coloured by that feature's superposition (as the paper colours them); neurons sorted by the importance of their
+    /// largest feature, inactive ones dropped. `top` is the shared height scale.
+    func stackPanel(_ c: Canvas, _ run: AbsRun, in r: Rect, title: String, top: Double) {
         let model = run.model, neurons = AbsNeurons(model)
         let order = neurons.active.sorted { (neurons.topFeature($0), $0) < (neurons.topFeature($1), $1) }
-        let colors = importanceColors(model.n)
+        let sup = Self.superposition(model)
         c.text(title, at: Point(r.center.x, r.y - 6), size: 10, anchor: .middle, bold: true)
         c.fill(r, Color(hex: "#fafafa"))
-        let sums = order.map { k in (0..<model.n).reduce(0.0) { $0 + abs(Double(model.W1[k * model.n + $1])) } / max(1e-12, (0..<model.n).map { abs(Double(model.W1[k * model.n + $0])) }.max()!) }
-        let top = max(1, sums.max() ?? 1)
         let bw = r.width / Double(max(1, model.m))
         for (slot, k) in order.enumerated() {
             let mx = (0..<model.n).map { abs(Double(model.W1[k * model.n + $0])) }.max()!
@@ -224,24 +247,38 @@ public struct ComputationInSuperposition: Experiment {
                 let h = abs(Double(model.W1[k * model.n + i])) / mx / top * r.height
                 guard h > 0.2 else { continue }
                 y -= h
-                c.fill(Rect(r.x + Double(slot) * bw + bw * 0.1, y, bw * 0.8, h), colors[i])
+                c.fill(Rect(r.x + Double(slot) * bw + bw * 0.1, y, bw * 0.8, h), ColorMap.viridis(min(1, sup[i])))
             }
         }
         c.stroke(r, .axis, width: 0.6)
-        c.text("\(neurons.monosemantic.count) mono · \(neurons.polysemantic.count) poly of \(neurons.active.count) active",
-               at: Point(r.center.x, r.maxY + 13), size: 8.5, anchor: .middle, color: .axis)
+        c.text("\(neurons.monosemantic.count) mono · \(neurons.polysemantic.count) poly", at: Point(r.center.x, r.maxY + 14),
+               size: 8.5, anchor: .middle, color: .axis)
+        c.text("of \(neurons.active.count) active", at: Point(r.center.x, r.maxY + 27), size: 8.5, anchor: .middle, color: .axis)
     }
 
-    /// One row of stack panels, one per density.
+    /// One row of stack panels, one per density, on one height scale with its axis at the left, and the colour bar.
     func sweepDrawing(_ runs: [AbsRun], title: String) -> Drawing {
-        let w = 168.0, left = 20.0, top = 70.0, h = 150.0
-        return Drawing(width: left + Double(runs.count) * w + 10, height: top + h + 40) { c in
-            c.text(title, at: Point(left, 20), size: 12.5, bold: true)
-            c.text("Each bar is a neuron: its |W₁| weights stacked, scaled to its largest (one block per feature, dark = most important), "
-                   + "neurons sorted by their largest feature.", at: Point(left, 38), size: 9, color: .axis)
-            for (k, run) in runs.enumerated() {
-                stackPanel(c, run, in: Rect(left + Double(k) * w, top, w - 18, h), title: densityLabel(run.density))
+        let w = 150.0, left = 56.0, top = 70.0, h = 150.0
+        let height = runs.map { run -> Double in
+            let neurons = AbsNeurons(run.model)
+            return Self.stackHeights(run.model, neurons.active).max() ?? 1
+        }.max() ?? 1
+        let scaleTop = max(1, height)
+        return Drawing(width: left + Double(runs.count) * w + 70, height: top + h + 50) { c in
+            c.text(title, at: Point(16, 20), size: 12.5, bold: true)
+            c.text("Each bar is a neuron: its |W₁| weights stacked, scaled to its largest (one block per feature, coloured by the "
+                   + "feature's superposition), neurons sorted by their most important feature.", at: Point(16, 38), size: 9, color: .axis)
+            let axis = Scale(domain: (0, scaleTop), range: (top + h, top))
+            for v in axis.ticks(4) {
+                c.line(Point(left - 4, axis(v)), Point(left, axis(v)), .axis, width: 0.8)
+                c.text(tickLabel(v), at: Point(left - 7, axis(v)), size: 9, anchor: .end, color: .axis, middle: true)
             }
+            c.text("Σ_i |W₁| ÷ largest", at: Point(left - 32, top + h / 2), size: 9.5, anchor: .middle, rotation: -Double.pi / 2)
+            for (k, run) in runs.enumerated() {
+                stackPanel(c, run, in: Rect(left + Double(k) * w, top, w - 18, h), title: densityLabel(run.density), top: scaleTop)
+            }
+            c.colorBar(in: Rect(left + Double(runs.count) * w + 4, top, 9, h * 0.8), map: .viridis, range: 0, 1, ticks: [0, 0.5, 1],
+                       label: "superposition")
         }
     }
 
@@ -268,8 +305,10 @@ public struct ComputationInSuperposition: Experiment {
         }
         return [FigureOutput(name: "abs-dense", caption: "The dense absolute-value model: each feature gets one neuron with input weight +1 "
                                 + "and one with −1, and W₂ adds the pair: |x| = ReLU(x) + ReLU(−x).", drawing: denseDrawing),
-                FigureOutput(name: "abs-sweep", caption: "The n = 100, m = 40 absolute-value model over sparsity: monosemantic neurons "
-                                + "(one block) give way to polysemantic ones (several blocks) as features get sparser.", drawing: sweep)]
+                FigureOutput(name: "abs-sweep", caption: "The n = \(config.n), m = \(config.m) absolute-value model over sparsity, one panel "
+                                + "per density: each active neuron's input weights as a stack (one block per feature, coloured by the feature's "
+                                + "superposition Σ_{j≠i} (Ŵ_i·W_j)² over W₁, yellow at 1 or more); under each panel, its monosemantic and "
+                                + "polysemantic neurons (a neuron stores a feature whose |W₁| is at least 0.2 of its largest; inactive neurons are left out).", drawing: sweep)]
             + (r.sweepK.isEmpty ? [] : [FigureOutput(
                 name: "abs-sweep-k",
                 caption: "The same sweep trained with the recipe of the reproduction whose pictures match the paper's: 2000 steps, "

@@ -110,10 +110,16 @@ public struct CorrelatedFeatures: Experiment {
 
     public func figures(_ r: CorrelatedResults) -> [FigureOutput] {
         let size = 130.0, gap = 40.0
+        // Subtitles state what the fit shows: the angle between the two members of each pair, measured.
+        func pairAngles(_ m: ToyModel) -> String {
+            "pair angles " + (0..<(m.n / 2)).map { p in
+                String(format: "%.0f°", acos(max(-1, min(1, m.cosine(2 * p, 2 * p + 1)))) * 180 / Double.pi)
+            }.joined(separator: ", ")
+        }
         let top: [(String, String, ToyModel)] = [
-            ("2 correlated pairs", "members orthogonal", r.correlatedPairs[0].model),
-            ("2 anticorrelated pairs", "members antipodal", r.anticorrelatedPairs[0].model),
-            ("3 correlated pairs", "partners side by side", r.threePairs[0].model),
+            ("2 correlated pairs", pairAngles(r.correlatedPairs[0].model), r.correlatedPairs[0].model),
+            ("2 anticorrelated pairs", pairAngles(r.anticorrelatedPairs[0].model), r.anticorrelatedPairs[0].model),
+            ("3 correlated pairs", pairAngles(r.threePairs[0].model), r.threePairs[0].model),
             ("6 independent", "control", r.independentSix[0].model),
         ]
         let drawing = Drawing(width: 40 + 5 * (size + gap), height: 520) { cv in
@@ -134,13 +140,15 @@ public struct CorrelatedFeatures: Experiment {
         }
         let local = r.localBases.model
         let localDrawing = Drawing(width: 420, height: 380) { cv in
-            cv.text("Local almost-orthogonal bases: 2 sets of 10 correlated features, m = 10", at: Point(16, 20), size: 12, bold: true)
+            cv.text("Two sets of 10 correlated features in m = 10", at: Point(16, 20), size: 12, bold: true)
             gramPanel(cv, local, in: Rect(40, 50, 300, 280))
             gramColorBar(cv, in: Rect(370, 50, 10, 260))
         }
         return [FigureOutput(name: "correlated-features",
                              caption: "Top: the best fits of two correlated pairs, two anticorrelated pairs, three correlated pairs, and six "
-                                + "independent features for comparison (1−S = \(formatNumber(Double(config.density))); colour = set). Bottom: three "
+                                + "independent features for comparison (1−S = \(formatNumber(Double(config.density))); colour = set; each subtitle gives the "
+                                + "measured angle between the two members of each pair, where the paper expects 90° for correlated pairs, 180° for "
+                                + "anticorrelated ones, and small angles for three correlated pairs). Bottom: three "
                                 + "correlated pairs as the features get denser (the collapse sweep; C5.39 and C5.40 count the collapsed pairs).",
                              drawing: drawing),
                 FigureOutput(name: "local-bases",

@@ -22,9 +22,9 @@ public enum FigureTolerance {
 }
 
 public enum FigureStatus: String, Sendable, Comparable {
-    case changed, new, missing, withinTolerance = "within tolerance", identical
-    var failing: Bool { self == .changed || self == .new || self == .missing }
-    var rank: Int { [.changed: 0, .missing: 1, .new: 2, .withinTolerance: 3, .identical: 4][self]! }
+    case changed, new, missing, badLayout = "text clipped or overlapping", withinTolerance = "within tolerance", identical
+    var failing: Bool { self == .changed || self == .new || self == .missing || self == .badLayout }
+    var rank: Int { [.changed: 0, .badLayout: 1, .missing: 2, .new: 3, .withinTolerance: 4, .identical: 5][self]! }
     public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
 }
 
@@ -32,6 +32,8 @@ public struct FigureComparison: Sendable {
     public var name: String
     public var status: FigureStatus
     public var difference: ImageDifference?
+    /// Text that leaves the canvas or overlaps other text (the figure then fails, whatever its pixels).
+    public var layoutProblems: [String] = []
 }
 
 public struct ClaimChange: Sendable {
@@ -78,6 +80,12 @@ extension Pipeline {
         var results: [FigureComparison] = []
         for f in production.figures {
             let baseline = paths.figures.appendingPathComponent("\(f.name).png")
+            let problems = f.layout.problems()
+            if !problems.isEmpty {
+                try Files.write(f.png, to: out.appendingPathComponent("\(f.name)-actual.png"))
+                results.append(FigureComparison(name: f.name, status: .badLayout, difference: nil, layoutProblems: problems))
+                continue
+            }
             guard let old = try? Data(contentsOf: baseline) else {
                 try Files.write(f.png, to: out.appendingPathComponent("\(f.name)-actual.png"))
                 results.append(FigureComparison(name: f.name, status: .new, difference: nil))
@@ -151,6 +159,9 @@ extension Pipeline {
             body += "<tr><td>\(htmlEscape(f.name))</td><td class=\"\(f.status.failing ? "fail" : "ok")\">\(f.status.rawValue)</td>"
             body += "<td>\(d.map { String(format: "%.3f", $0.rms) } ?? "—")</td><td>\(d.map { String(format: "%.4f %%", 100 * $0.changedFraction) } ?? "—")</td>"
             body += "<td>\(img("expected"))</td><td>\(img("actual"))</td><td>\(img("diff"))</td></tr>\n"
+            if !f.layoutProblems.isEmpty {
+                body += "<tr><td></td><td colspan=\"6\">" + f.layoutProblems.map(htmlEscape).joined(separator: "<br>") + "</td></tr>\n"
+            }
         }
         body += "</table>\n<h2>Claims that changed</h2>\n"
         if r.claims.isEmpty { body += "<p>None.</p>\n" } else {

@@ -204,8 +204,7 @@ public struct LearningDynamics: Experiment {
             let lo = run.losses.min()!, hi = run.losses.max()!
             let pad = (hi - lo) * 0.08 + 1e-9
             let bottom = Axes(frame: Rect(70, 330, 520, 130), x: xr, y: (lo - pad, hi + pad), xLog: true)
-            bottom.draw(on: cv, xLabel: "training step", yLabel: "loss", xTicks: [10, 100, 1000, 10000],
-                        yTicks: [lo, (lo + hi) / 2, hi])
+            bottom.draw(on: cv, xLabel: "training step", yLabel: "loss", xTicks: [10, 100, 1000, 10000], yTicks: bottom.y.ticks(3))
             for e in events {
                 let x0 = bottom.x(Double(run.steps[e.from])), x1 = bottom.x(Double(run.steps[e.to]))
                 cv.fill(Rect(x0, bottom.frame.y, max(1, x1 - x0), bottom.frame.height), Color(hex: "#f3e3c3").withAlpha(0.6))

@@ -183,15 +183,15 @@ public struct Mathematics: Experiment {
         let p = Double(config.density), n = config.n
         let weighted = r.patternLosses.indices.map { pow(p, Double($0)) * pow(1 - p, Double(n - $0)) * r.patternLosses[$0] }
         let drawing = Drawing(width: 520, height: 300) { c in
-            c.text("Where the loss comes from: patterns with k active features (n = \(n), m = \(config.m), 1−S = \(formatNumber(p)))",
+            c.text("The loss by number of active features k (n = \(n), m = \(config.m), 1−S = \(formatNumber(p)))",
                    at: Point(16, 20), size: 11.5, bold: true)
             let top = max(weighted.max()!, 1e-9) * 1.15
             let axes = Axes(frame: Rect(70, 44, 420, 200), x: (-0.5, Double(n) + 0.5), y: (0, top))
-            axes.draw(on: c, xLabel: "active features k", yLabel: "(1−S)^k S^(n−k) L_k", xTicks: (0...n).map(Double.init))
+            axes.draw(on: c, xLabel: "active features k", yLabel: "(1−S)^k S^{n−k} L_k", xTicks: (0...n).map(Double.init))
             for (k, v) in weighted.enumerated() {
                 let x0 = axes.x(Double(k) - 0.3), x1 = axes.x(Double(k) + 0.3)
                 c.fill(Rect(x0, axes.y(v), x1 - x0, axes.y(0) - axes.y(v)), ColorMap.viridis(0.25 + 0.12 * Double(k)))
-                c.text(formatNumber(v), at: Point((x0 + x1) / 2, axes.y(v) - 4), size: 8.5, anchor: .middle, color: .axis)
+                c.text(valueLabel(v), at: Point((x0 + x1) / 2, axes.y(v) - 4), size: 8.5, anchor: .middle, color: .axis)
             }
             c.text("total \(formatNumber(r.decomposed)) (direct sampling \(formatNumber(r.direct.mean)))",
                    at: Point(490, 62), size: 9.5, anchor: .end)

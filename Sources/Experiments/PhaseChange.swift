@@ -200,7 +200,7 @@ public struct PhaseChange: Experiment {
         let size = 250.0, left = 70.0, top = 64.0, gap = 110.0
         let rows = c.densities.count, cols = c.importances.count
         let agree = agreement(r)
-        let drawing = Drawing(width: left + 2 * size + gap + 30, height: top + size + 122) { cv in
+        let drawing = Drawing(width: left + 2 * size + gap + 30, height: top + size + 136) { cv in
             cv.text("Phase diagram of the extra feature: n = \(c.n), m = \(c.m)", at: Point(16, 20), size: 12.5, bold: true)
             cv.text("Dashed: the analytic boundaries. Agreement of the two diagrams: \(pct(agree.all)) of cells, \(pct(agree.away)) away from boundaries.",
                     at: Point(16, 38), size: 9.5, color: .axis)
@@ -260,8 +260,9 @@ public struct PhaseChange: Experiment {
                 cv.text(label, at: Point(x + 15, ly), size: 9)
                 x += w
             }
-            cv.text("Empirical cells shade from white (‖W_extra‖ = 0) to blue (own dimension) or red (superposition), by norm and superposition of the extra feature.",
+            cv.text("Empirical cells shade from white (‖W_extra‖ = 0) to blue (own dimension) or red (superposition),",
                     at: Point(16, ly + 20), size: 8.5, color: .axis)
+            cv.text("by the norm and the superposition of the extra feature.", at: Point(16, ly + 33), size: 8.5, color: .axis)
         }
         return [FigureOutput(name: "phase-n\(c.n)",
                              caption: "n = \(c.n) features in m = \(c.m) dimension\(c.m > 1 ? "s" : ""): what the model does with the extra feature, "

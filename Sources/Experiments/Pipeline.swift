@@ -20,6 +20,8 @@ public struct Paths: Sendable {
     /// Why each failing or inconclusive claim does (`CausesFile`).
     public var causes: URL { root.appendingPathComponent("paper/causes.tsv") }
     public var site: URL { root.appendingPathComponent("site") }
+    /// The README, whose outcome block each full build rewrites.
+    public var readme: URL { root.appendingPathComponent("README.md") }
     public var runLog: URL { cache.appendingPathComponent("runs.log") }
 }
 
@@ -47,11 +49,25 @@ public struct RenderedFigure: Sendable {
     public var caption: String
     public var svg: Data
     public var png: Data
+    /// Every text's ink box, for the check that no text leaves the canvas or overlaps another.
+    public var layout: TextLayout
+    /// The experiment that drew it, its config hash and root seeds.
+    public var experiment: String = ""
+    public var configHash: String = ""
+    public var seeds: [UInt64] = []
+
+    /// The figure as the report refers to it; `data` is the site's file of the results it is drawn from.
+    func ref(data: String?) -> FigureRef {
+        FigureRef(name: name, caption: caption, experiment: experiment, configHash: configHash, seeds: seeds,
+                  width: layout.width, height: layout.height, smallestText: layout.smallestSize, dataFile: data)
+    }
 }
 
 /// What a run of the experiments produced, before anything is written.
 struct Production {
     var figures: [RenderedFigure] = []
+    /// Each experiment's results of its first seed (canonical JSON): the data its figures are drawn from.
+    var figureData: [String: Data] = [:]
     var claims: [Claim] = []
     var summary = BuildSummary()
 }
@@ -114,8 +130,7 @@ public struct Pipeline: Sendable {
         }
         production.summary.seconds = Date().timeIntervalSince(start)
         if writeReport && names.isEmpty {
-            try writeReportFiles(claims: production.claims, figures: production.figures.map { FigureRef(name: $0.name, caption: $0.caption) },
-                                 provenance: provenance?(production.summary) ?? "")
+            try writeReportFiles(production, provenance: provenance?(production.summary) ?? "")
         }
         appendRunLog(production.summary, threads: threads, force: force)
         return production.summary
@@ -189,8 +204,12 @@ public struct Pipeline: Sendable {
                 log("\(tag) … cached\(seedNote)")
             }
             for f in out.figures {
-                p.figures.append(RenderedFigure(name: f.name, caption: f.caption, svg: try f.drawing.svg(), png: try f.drawing.png()))
+                let layout = try f.drawing.textLayout()
+                for problem in layout.problems() { log("warning: figure \(f.name): \(problem)") }
+                p.figures.append(RenderedFigure(name: f.name, caption: f.caption, svg: try f.drawing.svg(), png: try f.drawing.png(),
+                                                layout: layout, experiment: e.id, configHash: e.configHash, seeds: e.seeds))
             }
+            if !out.figures.isEmpty { p.figureData[e.id] = seedResults[0] }
             p.claims += out.claims
             p.summary.experimentSeconds[e.id] = Date().timeIntervalSince(t0)
         }
@@ -205,19 +224,32 @@ public struct Pipeline: Sendable {
         return p
     }
 
-    /// paper/report.md, paper/claims.json and site/ from the run's claims and figures.
-    func writeReportFiles(claims: [Claim], figures: [FigureRef], provenance: String = "") throws {
-        let template = try Template(claims: claims, figures: figures)
+    /// paper/report.md, paper/claims.json, the README's outcome and site/ (the page, each figure's SVG and the data
+    /// it is drawn from) from the run's claims and figures.
+    func writeReportFiles(_ production: Production, provenance: String = "") throws {
+        let claims = production.claims
         let files = try FileManager.default.contentsOfDirectory(at: paths.sources, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "md" }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
         guard !files.isEmpty else { throw PipelineError.io("no report sources (*.md) in \(paths.sources.path)") }
-        var md: [String] = [], html: [String] = []
+        var sources: [(file: String, text: String)] = []
         for f in files {
             guard let text = try? String(contentsOf: f, encoding: .utf8) else {
                 throw PipelineError.io("cannot read \(f.path) as UTF-8")
             }
-            let name = "paper/src/" + f.lastPathComponent
+            sources.append(("paper/src/" + f.lastPathComponent, text))
+        }
+        // The data behind each figure: its experiment's results (first seed), written beside the site's figures.
+        func dataFile(_ experiment: String) -> String? {
+            production.figureData[experiment] == nil ? nil : "data/\(experiment).json"
+        }
+        let refs = production.figures.map { $0.ref(data: dataFile($0.experiment)) }
+        let commit = git(["rev-parse", "HEAD"]).map { c in
+            c + ((git(["status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty ? "" : " with uncommitted changes")
+        }
+        let template = try Template(claims: claims, figures: refs, sources: sources, commit: commit)
+        var md: [String] = [], html: [String] = []
+        for (name, text) in sources {
             md.append(try template.render(text, file: name, for: .markdown(figureDir: "../figures")))
             html.append(try template.render(text, file: name, for: .html(figureDir: "figures")))
         }
@@ -226,14 +258,38 @@ public struct Pipeline: Sendable {
             + md.joined(separator: "\n\n") + "\n"
         let claimsData = try ClaimsFile(claims: claims).encoded()
         let page = Site.page(title: "Toy Models of Superposition, reproduced",
-                             body: Site.withContents(try Markdown.html(html.joined(separator: "\n\n"))) + provenance)
-        for f in figures {
+                             body: Site.withContents(Site.scrollingTables(try Markdown.html(html.joined(separator: "\n\n")))) + provenance)
+        let readme = try readmeWithOutcome(template)
+        for f in production.figures {
             let src = paths.figures.appendingPathComponent("\(f.name).svg")
             try Files.write(try Data(contentsOf: src), to: paths.site.appendingPathComponent("figures/\(f.name).svg"))
+        }
+        for (experiment, data) in production.figureData.sorted(by: { $0.key < $1.key }) {
+            try Files.write(data, to: paths.site.appendingPathComponent("data/\(experiment).json"))
         }
         try Files.write(page, to: paths.site.appendingPathComponent("index.html"))
         try Files.write(claimsData, to: paths.claims)
         try Files.write(report, to: paths.report)
+        if let readme { try Files.write(readme, to: paths.readme) }
+    }
+
+    /// The README with its outcome block (between `<!-- outcome -->` and `<!-- /outcome -->`) filled from the run:
+    /// the headline, the outcome by section and the failures table, linked into the report. Nil when there is no
+    /// README or it has no such block (test roots).
+    func readmeWithOutcome(_ template: Template) throws -> String? {
+        guard let text = try? String(contentsOf: paths.readme, encoding: .utf8),
+              let open = text.range(of: "<!-- outcome -->"), let close = text.range(of: "<!-- /outcome -->"),
+              open.upperBound <= close.lowerBound else { return nil }
+        let report = "paper/report.md"
+        func linked(_ table: String) -> String {
+            // Anchors in the README's tables point into the report, where the claims and figures are.
+            table.replacingOccurrences(of: "](#", with: "](\(report)#")
+        }
+        let block = "\n" + template.headline() + "\n\n" + linked(template.summaryTable()) + "\n\n"
+            + "**What does not reproduce, and why** (each failing or inconclusive claim, its cause and the evidence; the claim "
+            + "links to its row in the [report](\(report)), where its detail folds out):\n\n"
+            + linked(template.failuresTable(target: .markdown(figureDir: "figures"))) + "\n"
+        return String(text[..<open.upperBound]) + block + String(text[close.lowerBound...])
     }
 
     /// Times and what ran go to a log that is not committed.

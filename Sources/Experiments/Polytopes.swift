@@ -185,7 +185,7 @@ public struct Polytopes: Experiment {
         let drawing = Drawing(width: 980, height: 380) { cv in
             cv.text("Polytopes in two dimensions (I = 1, 1−S = \(formatNumber(Double(c.density))))", at: Point(16, 20), size: 12.5, bold: true)
             geometryPanel(cv, r.triangle, in: Rect(30, 70, 150, 150), title: "n = 3: best fit")
-            geometryPanel(cv, r.pentagon, in: Rect(210, 70, 150, 150), title: "n = 5: pentagon")
+            geometryPanel(cv, r.pentagon, in: Rect(210, 70, 150, 150), title: "n = 5: best fit")
             // The best fit at every ρ, canonicalised, overlaid; colour = log ρ.
             let panel = Rect(400, 70, 220, 220)
             cv.text("Feature 0 at relative density ρ", at: Point(panel.center.x, panel.y - 19), size: 11, anchor: .middle, bold: true)
@@ -222,7 +222,20 @@ public struct Polytopes: Experiment {
                     cv.circle(lossAxes.point(rho, f.loss - p.loss), radius: 1.8, fill: color.withAlpha(0.7))
                 }
             }
-            cv.text("dots: every fit (orange pentagon, yellow digons, green other)", at: Point(frame.center.x, frame.maxY + 48), size: 8.5, anchor: .middle, color: .axis)
+            // The legend draws each dot in the colour it has on the plot.
+            var lx = frame.x - 40
+            func key(_ label: String, _ hex: String, radius: Double, y: Double) {
+                cv.circle(Point(lx + 4, y - 3), radius: radius, fill: Color(hex: hex)); lx += 10
+                cv.text(label, at: Point(lx, y), size: 8.5, color: .axis); lx += cv.textWidth(label, size: 8.5) + 10
+            }
+            cv.text("every fit:", at: Point(lx, frame.maxY + 48), size: 8.5, color: .axis); lx += cv.textWidth("every fit:", size: 8.5) + 8
+            key("pentagon", "#ee8833", radius: 1.8, y: frame.maxY + 48)
+            key("digons", "#d4b000", radius: 1.8, y: frame.maxY + 48)
+            key("other", "#33aa55", radius: 1.8, y: frame.maxY + 48)
+            lx = frame.x - 40
+            cv.text("difference:", at: Point(lx, frame.maxY + 64), size: 8.5, color: .axis); lx += cv.textWidth("difference:", size: 8.5) + 8
+            key("pentagon wins", "#cc5500", radius: 2.6, y: frame.maxY + 64)
+            key("digons win", "#2255bb", radius: 2.6, y: frame.maxY + 64)
             let pts = near.map { lossAxes.point($0.rho, $0.difference) }
             cv.polyline(pts, Color(hex: "#cc5500"), width: 1.3)
             for (p, d) in zip(pts, near) { cv.circle(p, radius: 2.6, fill: Color(hex: d.difference > 0 ? "#cc5500" : "#2255bb"), stroke: .white, width: 0.5) }
@@ -230,10 +243,13 @@ public struct Polytopes: Experiment {
             cv.text("> 0: the pentagon wins; < 0: two digons win", at: Point(frame.center.x, frame.y - 6), size: 8.5, anchor: .middle, color: .axis)
         }
         return [FigureOutput(name: "polytopes",
-                             caption: "Left: the best fits for n = 3 (an antipodal pair and an orthogonal feature, not the paper's triangle) and n = 5 (the regular pentagon) in m = 2. Middle: the pentagon as feature 0 "
-                                + "(thick) is made sparser (dark) or denser (yellow) than the others, best of \(c.restarts + 2) fits per ρ: it stretches, "
-                                + "and below a critical ρ it becomes two digons with feature 0 dropped. Right: every fit's loss relative to the best pentagon (dots) and the difference of the two geometries' "
-                                + "best losses (line) changes sign there (shown for ρ ≤ 1), a first-order phase change.",
+                             caption: "Left: the best fits for n = 3 (the paper expects a triangle) and n = 5 (the paper expects a regular pentagon) "
+                                + "in m = 2. Middle: the n = 5 model as feature 0 (thick) is made sparser (dark) or denser (yellow) than the others, "
+                                + "best of \(c.restarts + 2) fits per ρ; the paper expects the pentagon to stretch and, below a critical ρ, to become "
+                                + "two digons with feature 0 dropped. Right: every fit's loss relative to the best pentagon at its ρ (small dots, "
+                                + "coloured by geometry) and the difference of the two geometries' best losses (line; shown for ρ ≤ 1), which "
+                                + "\(criticalRho(diffs).rho.map { "changes sign near ρ = \(formatNumber(($0 * 100).rounded() / 100))" } ?? "does not change sign on our grid"); "
+                                + "the paper calls the change a first-order phase transition.",
                              drawing: drawing)]
     }
 

@@ -193,13 +193,15 @@ public struct PrivilegedBasis: Experiment {
                         if v > 0 { up -= v; c.fill(Rect(rx, up, bw * 0.76, v), colors[i]) }
                         else { c.fill(Rect(rx, down, bw * 0.76, -v), colors[i].withAlpha(0.45)); down -= v }
                     }
+                    // A linear hidden layer has no privileged basis: its neurons are not labelled mono- or polysemantic.
+                    guard k > 0 else { continue }
                     let kind = NeuronSignature.features(of: model, neuron: neuron).count
                     c.text(kind == 1 ? "m" : kind == 0 ? "·" : "p", at: Point(x + (Double(neuron) + 0.5) * bw, base + stackH * 0.4 + 10),
                            size: 8.5, anchor: .middle, color: .axis)
                 }
                 c.line(Point(x, base), Point(x + hm, base), .axis, width: 0.6)
                 let sig = NeuronSignature.of(model)
-                c.text("\(sig.represented) features · \(sig.monosemantic) mono, \(sig.polysemantic) poly",
+                c.text(k == 0 ? "no privileged basis" : "\(sig.represented) features · \(sig.monosemantic) mono, \(sig.polysemantic) poly",
                        at: Point(x + hm / 2, base + stackH * 0.4 + 24), size: 8.5, anchor: .middle)
             }
         }
@@ -207,7 +209,8 @@ public struct PrivilegedBasis: Experiment {
                              caption: "Left: a linear hidden layer's W mixes features across neurons (only WᵀW is meaningful). Then the "
                                 + "ReLU hidden layer over sparsity: W, and each neuron as a stack of its weights (one block per feature, "
                                 + "coloured by importance; negative weights below the axis, faded). Below each neuron: m = monosemantic, "
-                                + "p = polysemantic, · = stores no feature, by the rule in the text.",
+                                + "p = polysemantic, · = stores no feature, by the rule in the text (not drawn for the linear layer, whose "
+                                + "neurons are an arbitrary basis).",
                              drawing: drawing)]
     }
 

@@ -206,9 +206,10 @@ public struct UniformSuperposition: Experiment {
             cv.text("Feature dimensionality D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)², n = \(c.n), m = \(c.m)", at: Point(16, 20), size: 12.5, bold: true)
             let axes = Axes(frame: Rect(70, 46, 420, 270), x: xr, y: (0, 1.05), xLog: true)
             axes.draw(on: cv, xLabel: "1/(1−S)", yLabel: "dimensionality", xTicks: [1, 2, 5, 10, 20], yTicks: [0, 0.25, 0.5, 0.75, 1])
-            for (v, label) in Self.fractions {
+            // Labels in two columns, alternating, since neighbouring fractions (2/5, 3/8) lie closer than a line of text.
+            for (k, (v, label)) in Self.fractions.enumerated() {
                 cv.line(axes.point(xr.0, v), axes.point(xr.1, v), Color(hex: "#bb88cc"), width: 0.7)
-                cv.text(label, at: Point(axes.frame.maxX + 4, axes.y(v)), size: 8.5, color: Color(hex: "#884499"), middle: true)
+                cv.text(label, at: Point(axes.frame.maxX + 4 + Double(k % 2) * 28, axes.y(v)), size: 8.5, color: Color(hex: "#884499"), middle: true)
             }
             let step = log(c.inverseDensities.count > 1 ? c.inverseDensities[1] / c.inverseDensities[0] : 1.1)
             for p in r.main {
@@ -272,15 +273,19 @@ public struct UniformSuperposition: Experiment {
             }
         }
         return FigureOutput(name: "interference",
-                            caption: "The distribution of W_i·W_j over pairs of represented features: first antipodal "
-                                + "pairs at −1 and orthogonal pairs at 0; at high sparsity a spread of small positive and negative interference, "
-                                + "which the negative biases cut off.",
+                            caption: "The distribution of W_i·W_j over pairs of represented features (‖W_i‖ > 0.5) at four sparsities "
+                                + "of the main sweep, counts on a log scale; each panel names its density and how many features are represented. "
+                                + "Biases are not drawn.",
                             drawing: drawing)
     }
 
-    /// Four sweep points for the graphs: spread over the points whose graph has between 4 and 150 nodes.
+    /// Four sweep points for the graphs: spread over the points whose graph has at least 4 nodes and holds at least
+    /// 80 % of the represented features (at high sparsity most D_i fall below the cut, and a graph of the few left
+    /// would show the cut, not the geometry).
     func graphIndices(_ points: [UniformPoint]) -> [Int] {
-        let ok = points.indices.filter { points[$0].graphNodes.count >= 4 }
+        let ok = points.indices.filter {
+            points[$0].graphNodes.count >= 4 && Double(points[$0].graphNodes.count) >= 0.8 * Double(points[$0].represented)
+        }
         guard ok.count > 4 else { return ok }
         return (0..<4).map { ok[$0 * (ok.count - 1) / 3] }
     }
@@ -299,7 +304,7 @@ public struct UniformSuperposition: Experiment {
     func graphFigure(_ r: UniformResults) -> FigureOutput {
         let idx = graphIndices(r.main)
         let w = 230.0
-        let drawing = Drawing(width: 90 + Double(max(1, idx.count)) * (w + 20), height: 330) { cv in
+        let drawing = Drawing(width: max(760, 90 + Double(max(1, idx.count)) * (w + 20)), height: 330) { cv in
             cv.text("Feature geometry graphs: features with D_i > 0.2, linked when |W_i·W_j| > 0.05 (n = \(config.n), m = \(config.m))",
                     at: Point(16, 20), size: 12.5, bold: true)
             for (k, i) in idx.enumerated() {
@@ -309,7 +314,7 @@ public struct UniformSuperposition: Experiment {
                 cv.stroke(frame, Color(hex: "#bbbbbb"), width: 0.6)
                 let comps = Self.components(p.graphNodes, p.graphEdges.map { ($0.a, $0.b) })
                 cv.text("1/(1−S) = \(formatNumber((p.inverseDensity * 10).rounded() / 10))", at: Point(frame.center.x, 44), size: 10, anchor: .middle, bold: true)
-                cv.text("\(p.graphNodes.count) features, \(comps.count) component\(comps.count == 1 ? "" : "s")", at: Point(frame.center.x, 56), size: 8.5, anchor: .middle, color: .axis)
+                cv.text("\(p.graphNodes.count) nodes (\(p.represented) represented), \(comps.count) component\(comps.count == 1 ? "" : "s")", at: Point(frame.center.x, 56), size: 8.5, anchor: .middle, color: .axis)
                 // Each component on its own small circle, in a grid.
                 let cols = max(1, Int(Double(comps.count).squareRoot().rounded(.up)))
                 let cell = w / Double(cols)
@@ -335,7 +340,10 @@ public struct UniformSuperposition: Experiment {
         return FigureOutput(name: "feature-graphs",
                             caption: "Feature geometry graphs at four sparsities: each connected component, drawn on its own circle, is a tegum "
                                 + "factor (no interference between components); edge width = |W_i·W_j|, node colour = D_i. Antipodal pairs appear "
-                                + "as two-node components, larger polytopes as larger ones.",
+                                + "as two-node components, larger polytopes as larger ones. Each panel gives its number of nodes (features "
+                                + "with D_i > 0.2) beside its number of represented features (‖W_i‖ > 0.5; the two sets differ at the edges); "
+                                + "only sparsities with at least 80 % as many nodes as represented features are drawn, since beyond them the "
+                                + "cut, not the geometry, would decide what the graph shows.",
                             drawing: drawing)
     }
 

@@ -255,7 +255,8 @@ public struct VSAPrimitives: Experiment {
             axes.draw(on: c, xLabel: "stored items k / d", yLabel: "p(correct)")
             for (i, d) in config.dims.enumerated() {
                 let pts = r.bundling.filter { $0.d == d }
-                c.polyline(pts.map { axes.point(Double($0.k) / Double(d), $0.formula) }, palette[i % 4], width: 1.2)
+                // The formula's curves nearly coincide across d: drawn widest first, so that every one stays visible.
+                c.polyline(pts.map { axes.point(Double($0.k) / Double(d), $0.formula) }, palette[i % 4], width: 1 + 2.2 * Double(config.dims.count - 1 - i) / Double(max(1, config.dims.count - 1)))
                 for p in pts { c.circle(axes.point(Double(p.k) / Double(d), p.monteCarlo), radius: 2.6, fill: palette[i % 4], stroke: .white, width: 0.5) }
                 c.text("d = \(d)", at: Point(frame.maxX - 50, frame.y + 14 + Double(i) * 12), size: 8.5, color: palette[i % 4])
             }
@@ -287,7 +288,7 @@ public struct VSAPrimitives: Experiment {
                 c.text("\(act.rawValue.uppercased()) (local units at \(config.widths.last!)d: \(Int((100 * (widest?.localFraction ?? 0)).rounded())) %)",
                        at: Point(frame.x + 8, frame.maxY - 12 - Double(2 - i) * 12), size: 8.5, color: palette[i])
             }
-            c.text("(b) MLP trained for a ⊙ b, d = \(config.productD)", at: Point(frame.center.x, frame.y - 8), size: 10, anchor: .middle, bold: true)
+            c.text("(c) MLP trained for a ⊙ b, d = \(config.productD)", at: Point(frame.center.x, frame.y - 8), size: 10, anchor: .middle, bold: true)
             // (c) clean-up.
             frame = Rect(left + 3 * (size + gap), top, size, size)
             axes = Axes(frame: frame, x: (0, Double(config.pairs.max()!) * 1.05), y: (0, 1.02))
@@ -298,14 +299,16 @@ public struct VSAPrimitives: Experiment {
                                                                         ("cos after attention", palette[1], { $0.cosAfter })]
             for (i, s) in series.enumerated() {
                 let pts = r.cleanup.map { axes.point(Double($0.k), s.2($0)) }
-                c.polyline(pts, s.1, width: 1.3, dash: i == 1 ? [4, 3] : [])
+                // Nearest-neighbour accuracy and the cosine after attention can coincide: the first is drawn wide underneath.
+                c.polyline(pts, s.1, width: i == 0 ? 3.2 : 1.3, dash: i == 1 ? [4, 3] : [])
                 c.text(s.0, at: Point(frame.maxX - 96, frame.y + 14 + Double(i) * 12), size: 8.5, color: s.1)
             }
-            c.text("(c) key–value memory, d = \(config.memoryD)", at: Point(frame.center.x, frame.y - 8), size: 10, anchor: .middle, bold: true)
+            c.text("(d) key–value memory, d = \(config.memoryD)", at: Point(frame.center.x, frame.y - 8), size: 10, anchor: .middle, bold: true)
         }
         return [FigureOutput(name: "vsa-primitives", caption: "E4: (a) retrieving one of k bundled ±1 vectors against \(config.codebook - 1) "
-                             + "distractors, Monte Carlo (dots) against the formula (lines); (b) the Lin–Tegmark four-neuron product's error "
-                             + "falls as λ²; MLPs trained to multiply, by activation and width; (c) unbinding a key–value memory, then "
+                             + "distractors, Monte Carlo (dots) against the formula (lines, one per d, drawn widest first since they nearly "
+                             + "coincide); (b) the Lin–Tegmark four-neuron product's relative error against λ (theory: ∝ λ²); (c) MLPs trained to "
+                             + "multiply, by activation and width; (d) unbinding a key–value memory, then "
                              + "nearest neighbour or one softmax-attention step (β = \(formatNumber(config.beta))) over the value codebook.",
                              drawing: drawing)]
     }

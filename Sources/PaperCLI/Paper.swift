@@ -128,6 +128,7 @@ struct Check: ParsableCommand {
         for f in r.figures where f.status != .identical {
             let d = f.difference.map { String(format: " (RMS %.3f, %.4f %% of pixels)", $0.rms, 100 * $0.changedFraction) } ?? ""
             print("  \(f.status.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) \(f.name)\(d)")
+            for p in f.layoutProblems { print("      \(p)") }
         }
         for c in r.claims {
             let b = c.before.map { "\($0.status.rawValue) \($0.ourValue.map { "\($0)" } ?? "—")" } ?? "absent"

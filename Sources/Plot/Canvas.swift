@@ -2,6 +2,7 @@
 // Figures are written against Canvas only, so the same code renders to SVG and PNG.
 
 import CCairo
+import Foundation
 
 /// A point in figure coordinates (points, y down).
 public struct Point: Sendable, Equatable {
@@ -103,36 +104,79 @@ public final class Canvas {
         cairo_set_font_size(cr, size)
     }
 
-    /// The advance width of a string at the given size.
+    /// The advance width of a string at the given size (its markup typeset, see `text`).
     public func textWidth(_ s: String, size: Double, bold: Bool = false) -> Double {
-        useFont(size: size, bold: bold)
-        var ext = cairo_text_extents_t()
-        cairo_text_extents(cr, s, &ext)
-        return ext.x_advance
+        layout(s, size: max(size, Canvas.minimumTextSize), bold: bold).width
     }
+
+    /// No text is set smaller than this (points; sub- and superscripts are 80 % of their base): a figure shown at
+    /// one CSS pixel per point, as the site shows every figure up to 1240 points wide, has no text under 10 px.
+    public static let minimumTextSize = 10.0
 
     /// Text whose baseline passes through `at`, placed by `anchor`, optionally rotated (radians, about `at`).
     /// `middle: true` centres it vertically on `at` instead (using the font's cap height).
-    public func text(_ s: String, at p: Point, size: Double = 11, anchor: TextAnchor = .start, bold: Bool = false,
+    /// Light markup is typeset: `_i` or `_{j≠i}` as a subscript, `^2` or `^{n−k}` as a superscript (without braces,
+    /// the run of letters and digits after the mark). The text's ink box is recorded in `textBoxes`.
+    public func text(_ s: String, at p: Point, size requested: Double = 11, anchor: TextAnchor = .start, bold: Bool = false,
                      color: Color = .text, rotation: Double = 0, middle: Bool = false) {
-        useFont(size: size, bold: bold)
-        var ext = cairo_text_extents_t()
-        cairo_text_extents(cr, s, &ext)
+        let size = max(requested, Canvas.minimumTextSize)
+        let l = layout(s, size: size, bold: bold)
         let dx: Double
         switch anchor {
         case .start: dx = 0
-        case .middle: dx = -ext.x_advance / 2
-        case .end: dx = -ext.x_advance
+        case .middle: dx = -l.width / 2
+        case .end: dx = -l.width
         }
         let dy = middle ? size * 0.36 : 0
         cairo_save(cr)
         cairo_translate(cr, p.x, p.y)
         if rotation != 0 { cairo_rotate(cr, rotation) }
         set(color)
-        cairo_move_to(cr, dx, dy)
-        cairo_show_text(cr, s)
+        for piece in l.pieces {
+            useFont(size: piece.size, bold: bold)
+            cairo_move_to(cr, dx + piece.x, dy + piece.shift)
+            cairo_show_text(cr, piece.text)
+        }
         cairo_new_path(cr)
         cairo_restore(cr)
+        // The ink box in figure coordinates: the local box's corners rotated about `at`.
+        let (x0, y0, x1, y1) = (dx + l.ink.x, dy + l.ink.y, dx + l.ink.maxX, dy + l.ink.maxY)
+        let cs = cos(rotation), sn = sin(rotation)
+        let corners = [(x0, y0), (x1, y0), (x0, y1), (x1, y1)].map { (p.x + $0.0 * cs - $0.1 * sn, p.y + $0.0 * sn + $0.1 * cs) }
+        let xs = corners.map(\.0), ys = corners.map(\.1)
+        if l.ink.width > 0 {
+            textBoxes.append(TextBox(text: s, size: size,
+                                     rect: Rect(xs.min()!, ys.min()!, xs.max()! - xs.min()!, ys.max()! - ys.min()!),
+                                     clip: clips.last))
+        }
+    }
+
+    /// The ink box of every text drawn so far, in figure coordinates (for the layout check).
+    public private(set) var textBoxes: [TextBox] = []
+    private var clips: [Rect] = []
+
+    struct Piece { var text: String; var x: Double; var shift: Double; var size: Double }
+    struct Layout { var pieces: [Piece]; var width: Double; var ink: Rect }
+
+    /// Splits marked-up text into runs at their sizes and baseline shifts, measured with Cairo's text extents.
+    func layout(_ s: String, size: Double, bold: Bool) -> Layout {
+        var pieces: [Piece] = [], x = 0.0
+        var inkX0 = Double.infinity, inkY0 = Double.infinity, inkX1 = -Double.infinity, inkY1 = -Double.infinity
+        for run in TextMarkup.runs(s) where !run.text.isEmpty {
+            let sz = run.level == 0 ? size : size * 0.8
+            let shift = run.level == 0 ? 0 : (run.level < 0 ? size * 0.25 : -size * 0.4)
+            useFont(size: sz, bold: bold)
+            var ext = cairo_text_extents_t()
+            cairo_text_extents(cr, run.text, &ext)
+            pieces.append(Piece(text: run.text, x: x, shift: shift, size: sz))
+            if ext.width > 0 || ext.height > 0 {
+                inkX0 = min(inkX0, x + ext.x_bearing); inkX1 = max(inkX1, x + ext.x_bearing + ext.width)
+                inkY0 = min(inkY0, shift + ext.y_bearing); inkY1 = max(inkY1, shift + ext.y_bearing + ext.height)
+            }
+            x += ext.x_advance
+        }
+        let ink = inkX0.isFinite ? Rect(inkX0, inkY0, inkX1 - inkX0, inkY1 - inkY0) : Rect(0, 0, 0, 0)
+        return Layout(pieces: pieces, width: x, ink: ink)
     }
 
     /// A rows×cols grid of colours filling `rect`, drawn as one embedded image (each cell `pixelsPerCell` pixels
@@ -169,10 +213,53 @@ public final class Canvas {
 
     /// Draws `body` clipped to a rectangle.
     public func clipped(to r: Rect, _ body: () -> Void) {
+        clips.append(r)
+        defer { clips.removeLast() }
         cairo_save(cr)
         cairo_rectangle(cr, r.x, r.y, r.width, r.height)
         cairo_clip(cr)
         body()
         cairo_restore(cr)
+    }
+}
+
+/// Where a piece of text was drawn: its ink box in figure coordinates, and the clip in force, if any.
+public struct TextBox: Sendable, Equatable {
+    public var text: String
+    /// Its base font size (sub- and superscripts are 80 % of it).
+    public var size: Double
+    public var rect: Rect
+    public var clip: Rect?
+}
+
+/// The light markup of figure text: `_x` / `_{…}` subscripts and `^x` / `^{…}` superscripts.
+enum TextMarkup {
+    /// The text as runs at level 0 (baseline), −1 (subscript) or +1 (superscript).
+    static func runs(_ s: String) -> [(text: String, level: Int)] {
+        var out: [(String, Int)] = [], cur = ""
+        var i = s.startIndex
+        while i < s.endIndex {
+            let ch = s[i]
+            let next = s.index(after: i)
+            if (ch == "_" || ch == "^"), next < s.endIndex {
+                let level = ch == "_" ? -1 : 1
+                var body = "", end = next
+                if s[next] == "{", let close = s[next...].firstIndex(of: "}") {
+                    body = String(s[s.index(after: next)..<close]); end = s.index(after: close)
+                } else {
+                    while end < s.endIndex, s[end].isLetter || s[end].isNumber { body.append(s[end]); end = s.index(after: end) }
+                }
+                if !body.isEmpty {
+                    out.append((cur, 0)); cur = ""
+                    out.append((body, level))
+                    i = end
+                    continue
+                }
+            }
+            cur.append(ch)
+            i = next
+        }
+        out.append((cur, 0))
+        return out.filter { !$0.0.isEmpty }
     }
 }

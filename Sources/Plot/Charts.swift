@@ -21,7 +21,12 @@ public struct Axes {
     /// Frame, grid, ticks and axis labels.
     public func draw(on c: Canvas, xLabel: String = "", yLabel: String = "", grid: Bool = true,
                      xTicks: [Double]? = nil, yTicks: [Double]? = nil) {
-        let xt = xTicks ?? x.ticks(), yt = yTicks ?? y.ticks()
+        // Ticks given by the caller are kept only inside the domain, so that a label never lands outside the frame.
+        func inside(_ v: Double, _ s: Scale) -> Bool {
+            let (a, b) = (min(s.range.0, s.range.1), max(s.range.0, s.range.1)), p = s(v)
+            return p.isFinite && p >= a - 0.5 && p <= b + 0.5
+        }
+        let xt = (xTicks ?? x.ticks()).filter { inside($0, x) }, yt = (yTicks ?? y.ticks()).filter { inside($0, y) }
         for v in xt {
             let px = x(v)
             if grid { c.line(Point(px, frame.y), Point(px, frame.maxY), .grid, width: 0.5) }

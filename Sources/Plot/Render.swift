@@ -92,3 +92,55 @@ public func normaliseSVGIds(_ data: Data) -> Data {
 
 /// The Cairo library's version, for provenance.
 public func cairoVersion() -> String { String(cString: cairo_version_string()) }
+
+/// What a figure's text looks like once laid out: every text's ink box, and what is wrong with them.
+public struct TextLayout: Sendable {
+    public var width: Double
+    public var height: Double
+    public var boxes: [TextBox]
+
+    /// The smallest font size of any text (points), which sets how small the figure may be shown.
+    public var smallestSize: Double { boxes.map(\.size).min() ?? 0 }
+
+    /// Text that leaves the canvas (or the clip it is drawn in), and pairs of texts whose ink overlaps by more than
+    /// `slack` points both ways; one line each, naming the text.
+    public func problems(slack: Double = 0.75) -> [String] {
+        var out: [String] = []
+        let canvas = Rect(0, 0, width, height)
+        func inside(_ r: Rect, _ bound: Rect) -> Bool {
+            r.x >= bound.x - slack && r.y >= bound.y - slack && r.maxX <= bound.maxX + slack && r.maxY <= bound.maxY + slack
+        }
+        for b in boxes {
+            if !inside(b.rect, canvas) {
+                out.append("\"\(b.text)\" leaves the canvas (\(Self.describe(b.rect)) in \(Int(width)) × \(Int(height)))")
+            } else if let clip = b.clip, !inside(b.rect, clip) {
+                out.append("\"\(b.text)\" is clipped by its panel (\(Self.describe(b.rect)))")
+            }
+        }
+        for i in boxes.indices {
+            for j in boxes.indices where j > i {
+                let a = boxes[i].rect, b = boxes[j].rect
+                let w = min(a.maxX, b.maxX) - max(a.x, b.x), h = min(a.maxY, b.maxY) - max(a.y, b.y)
+                if w > slack && h > slack { out.append("\"\(boxes[i].text)\" overlaps \"\(boxes[j].text)\"") }
+            }
+        }
+        return out
+    }
+
+    static func describe(_ r: Rect) -> String {
+        String(format: "x %.1f–%.1f, y %.1f–%.1f", r.x, r.maxX, r.y, r.maxY)
+    }
+}
+
+extension Drawing {
+    /// Lays the figure out without producing an image: every text's ink box, from Cairo's text extents.
+    public func textLayout() throws -> TextLayout {
+        let surface = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, nil)!
+        defer { cairo_surface_destroy(surface) }
+        let cr = cairo_create(surface)!
+        defer { cairo_destroy(cr) }
+        let canvas = Canvas(cr: cr, fonts: try Fonts.shared())
+        draw(canvas)
+        return TextLayout(width: width, height: height, boxes: canvas.textBoxes)
+    }
+}

@@ -37,13 +37,32 @@ public struct Scale: Sendable {
     }
 }
 
-/// A short, deterministic label for a tick value.
+/// A short, deterministic label for a tick value; very large or small values as powers of ten in the figures'
+/// markup (`10^{4}`, `2×10^{−5}`), which `Canvas.text` typesets as superscripts.
 public func tickLabel(_ v: Double) -> String {
     if v == 0 { return "0" }
     let a = abs(v)
-    if a >= 1e4 || a < 1e-3 { return String(format: "%.0e", v) }
+    if a >= 1e4 || a < 1e-3 {
+        let e = Int(Foundation.floor(Foundation.log10(a) + 1e-9))
+        let mantissa = v / Foundation.pow(10, Double(e))
+        let exponent = "10^{" + (e < 0 ? "−\(-e)" : "\(e)") + "}"
+        if abs(mantissa - mantissa.rounded()) < 1e-6 {
+            let m = Int(mantissa.rounded())
+            return m == 1 ? exponent : m == -1 ? "−" + exponent : "\(m)×" + exponent
+        }
+        return String(format: "%.1f", mantissa) + "×" + exponent
+    }
     if v == v.rounded() { return String(format: "%.0f", v) }
     var s = String(format: "%.3f", v)
     while s.hasSuffix("0") { s.removeLast() }
     return s
+}
+
+/// A value printed on a figure: three significant digits, and below 0.001 as a power of ten in the figures' markup
+/// (`7.6×10^{−6}`), never as `7.568e-06`.
+public func valueLabel(_ v: Double) -> String {
+    let a = abs(v)
+    if v == 0 || (a >= 1e-3 && a < 1e6) { return String(format: "%.3g", v) }
+    let e = Int(Foundation.floor(Foundation.log10(a)))
+    return String(format: "%.2g", v / Foundation.pow(10, Double(e))) + "×10^{" + (e < 0 ? "−\(-e)" : "\(e)") + "}"
 }

@@ -56,7 +56,7 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .unknownPlaceholder(let f, let l, let t, let known): return "\(f):\(l): \(t) names nothing known (\(known))"
         case .malformedPlaceholder(let f, let l, let t):
-            return "\(f):\(l): malformed placeholder \(t): use {{claim ID}}, {{figure NAME}} or {{claims-table}}"
+            return "\(f):\(l): malformed placeholder \(t): see the list at the top of Template.swift ({{claim ID}}, {{figure NAME | what it reproduces}}, {{claims-table}}, …)"
         case .duplicateClaim(let id): return "claim \(id) is produced twice"
         case .badClaimsFile(let p, let why): return "\(p) is not a valid claims file: \(why)"
         case .markdown(let s): return "markdown: \(s)"

@@ -1,27 +1,58 @@
 // The static site: one self-contained HTML page (inline CSS, no script, no network) around the report's body.
+// A text column about 700 px wide; figures may be wider (each at one CSS pixel per point at least, up to the
+// window); a table of contents with the subsections, sticky beside the text on a wide window; every table scrolls
+// inside its own box on a narrow one; print styles and a dark scheme.
 
 public enum Site {
-    /// Gives every `<h2>` an id from its text and returns the HTML with a table of contents of them inserted
-    /// before the first one.
+    /// Gives every `<h2>` and `<h3>` an id from its text (keeping one it has) and returns the HTML with a table of
+    /// contents of them (subsections nested) inserted before the first `<h2>`. Headings of the claims table's
+    /// sections (ids starting `claims-`) stay out of the contents: the outcome table links to them.
     public static func withContents(_ html: String) -> String {
-        var out = "", toc: [(String, String)] = []
+        var out = "", toc: [(level: Int, slug: String, title: String)] = []
+        var used: Set<String> = []
         var rest = html[...]
-        while let open = rest.range(of: "<h2>"), let close = rest[open.upperBound...].range(of: "</h2>") {
+        while let open = rest.firstRange(of: /<h([23])( id="([^"]*)")?>/) {
+            let m = rest[open].firstMatch(of: /<h([23])( id="([^"]*)")?>/)!
+            let level = Int(m.output.1)!
+            guard let close = rest[open.upperBound...].range(of: "</h\(level)>") else { break }
             let title = String(rest[open.upperBound..<close.lowerBound])
-            var slug = ""
-            for ch in title.lowercased() where ch.isLetter || ch.isNumber || ch == " " || ch == "-" {
-                slug.append(ch == " " ? "-" : ch)
+            var slug = m.output.3.map(String.init) ?? ""
+            if slug.isEmpty {
+                var inTag = false
+                for ch in title.lowercased() {
+                    if ch == "<" { inTag = true } else if ch == ">" { inTag = false; continue }
+                    if inTag { continue }
+                    if ch.isLetter || ch.isNumber || ch == "-" { slug.append(ch) } else if ch == " " { slug.append("-") }
+                }
+                if slug.isEmpty || used.contains(slug) { slug = "section-\(toc.count + 1)" }
             }
-            if slug.isEmpty || toc.contains(where: { $0.0 == slug }) { slug = "section-\(toc.count + 1)" }
-            toc.append((slug, title))
-            out += rest[rest.startIndex..<open.lowerBound] + "<h2 id=\"\(slug)\">\(title)</h2>"
+            used.insert(slug)
+            if !slug.hasPrefix("claims-") { toc.append((level, slug, title)) }
+            out += rest[rest.startIndex..<open.lowerBound] + "<h\(level) id=\"\(slug)\">\(title)</h\(level)>"
             rest = rest[close.upperBound...]
         }
         out += rest
         guard !toc.isEmpty, let first = out.range(of: "<h2 id=") else { return out }
-        let nav = "<nav class=\"toc\"><b>Contents</b><ul>" + toc.map { "<li><a href=\"#\($0.0)\">\($0.1)</a></li>" }.joined() + "</ul></nav>\n"
+        // Each section with its subsections (a subsection before any section stands alone).
+        var groups: [(entry: (level: Int, slug: String, title: String), subs: [(level: Int, slug: String, title: String)])] = []
+        for entry in toc {
+            if entry.level == 3, !groups.isEmpty { groups[groups.count - 1].subs.append(entry) } else { groups.append((entry, [])) }
+        }
+        var nav = "<nav class=\"toc\" aria-label=\"Contents\"><b>Contents</b><ul>"
+        for g in groups {
+            nav += "<li><a href=\"#\(g.entry.slug)\">\(g.entry.title)</a>"
+            if !g.subs.isEmpty { nav += "<ul>" + g.subs.map { "<li><a href=\"#\($0.slug)\">\($0.title)</a></li>" }.joined() + "</ul>" }
+            nav += "</li>"
+        }
+        nav += "</ul></nav>\n"
         out.insert(contentsOf: nav, at: first.lowerBound)
         return out
+    }
+
+    /// Wraps every plain `<table>` (those cmark-gfm writes) in a box that scrolls sideways on a narrow window.
+    public static func scrollingTables(_ html: String) -> String {
+        html.replacingOccurrences(of: "<table>", with: "<div class=\"table-scroll\"><table>")
+            .replacingOccurrences(of: "</table>\n", with: "</table></div>\n")
     }
 
     /// A complete HTML page.
@@ -32,35 +63,82 @@ public enum Site {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="color-scheme" content="light dark">
         <title>\(htmlEscape(title))</title>
         <style>
-        body { font-family: "DejaVu Sans", system-ui, sans-serif; max-width: 980px; margin: 2em auto; padding: 0 1em;
-               line-height: 1.5; color: #222; background: #fff; }
-        h1, h2, h3 { line-height: 1.2; }
-        figure { margin: 1.5em 0; text-align: center; }
-        figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
-        figcaption { font-size: 0.9em; color: #555; margin-top: 0.4em; }
-        table { border-collapse: collapse; font-size: 0.85em; margin: 1em 0; }
-        th, td { border: 1px solid #ddd; padding: 4px 6px; vertical-align: top; }
-        th { background: #f6f6f6; }
-        .claim { display: inline; padding: 1px 5px; border-radius: 4px; font-size: 0.9em;
-                 -webkit-box-decoration-break: clone; box-decoration-break: clone; }
-        .claim.pass .mark { color: #1e7b34; } .claim.fail .mark { color: #b3261e; } .claim.unchecked .mark { color: #666; }
-        .claim.inconclusive .mark { color: #8a5a00; } .claim.inconclusive { background: #fff4d6; border: 1px solid #e0b84f; }
-        .claim.pass { background: #e6f4ea; border: 1px solid #8bc79a; }
-        .claim.fail { background: #fce8e6; border: 1px solid #e08b82; }
-        .claim.unchecked { background: #f1f1f1; border: 1px solid #bbb; }
+        :root { --text: #1d1d1f; --muted: #555; --bg: #fff; --rule: #e3e3e3; --code: #f4f4f4; --link: #1a5fb4;
+                --pass-bg: #e6f4ea; --pass: #1e7b34; --fail-bg: #fce8e6; --fail: #b3261e; --inc-bg: #fff4d6; --inc: #8a5a00;
+                --un-bg: #f1f1f1; --un: #666; }
+        @media (prefers-color-scheme: dark) {
+          :root { --text: #e6e6e6; --muted: #aaa; --bg: #15171a; --rule: #33373d; --code: #23262b; --link: #8ab4f8;
+                  --pass-bg: #193b24; --pass: #7fd89a; --fail-bg: #47201d; --fail: #f2a19a; --inc-bg: #3d3214; --inc: #f0c96a;
+                  --un-bg: #2a2d31; --un: #bbb; }
+          figure img { background: #fff; }
+        }
+        html { -webkit-text-size-adjust: 100%; }
+        body { font-family: Georgia, "DejaVu Serif", serif; font-size: 17px; line-height: 1.6; color: var(--text);
+               background: var(--bg); margin: 0; }
+        main { max-width: 700px; margin: 0 auto; padding: 1.5em 16px 4em; overflow-wrap: break-word; }
+        h1, h2, h3, h4, nav, figcaption, table, .byline, .claim, summary { font-family: "DejaVu Sans", system-ui, sans-serif; }
+        h1 { font-size: 2em; line-height: 1.15; margin: 0.6em 0 0.3em; }
+        h2 { font-size: 1.45em; line-height: 1.2; margin-top: 2.2em; border-bottom: 1px solid var(--rule); padding-bottom: 0.2em; }
+        h3 { font-size: 1.15em; line-height: 1.25; margin-top: 1.8em; }
+        a { color: var(--link); }
+        code { background: var(--code); padding: 0 3px; border-radius: 3px; font-size: 0.88em; overflow-wrap: anywhere; }
+        figure { margin: 2em 0; max-width: calc(100vw - 32px); position: relative; left: 50%; transform: translateX(-50%);
+                 background: var(--bg); z-index: 1; }
+        figure img { display: block; width: 100%; height: auto; }
+        figcaption { font-size: 0.82em; color: var(--muted); margin: 0.5em auto 0; max-width: 700px; line-height: 1.45; }
+        .figmeta { display: block; margin-top: 0.3em; font-size: 0.92em; }
+        .table-scroll { overflow-x: auto; max-width: 100%; margin: 1em 0; }
+        table { border-collapse: collapse; font-size: 0.78em; line-height: 1.4; }
+        th, td { border: 1px solid var(--rule); padding: 4px 6px; vertical-align: top; text-align: left; }
+        th { background: var(--code); }
+        table.claims { min-width: 640px; }
+        table.claims td.id { white-space: nowrap; }
+        table.claims tr.pass td.mark { background: var(--pass-bg); color: var(--pass); }
+        table.claims tr.fail td.mark { background: var(--fail-bg); color: var(--fail); }
+        table.claims tr.inconclusive td.mark { background: var(--inc-bg); color: var(--inc); }
+        table.claims tr.unchecked td.mark { background: var(--un-bg); color: var(--un); }
+        table.claims tr:target { outline: 2px solid var(--link); }
+        td.mark { white-space: nowrap; font-weight: bold; }
+        details summary { cursor: pointer; }
+        a.claim { display: inline; padding: 0 5px; border-radius: 4px; font-size: 0.8em; text-decoration: none; white-space: nowrap;
+                  border: 1px solid transparent; }
+        a.claim .seeds { color: var(--muted); }
+        a.claim.pass { background: var(--pass-bg); color: var(--pass); } a.claim.fail { background: var(--fail-bg); color: var(--fail); }
+        a.claim.inconclusive { background: var(--inc-bg); color: var(--inc); } a.claim.unchecked { background: var(--un-bg); color: var(--un); }
+        a.claim:target { border-color: var(--link); }
         .mark { font-weight: bold; }
-        .claim .tol { color: #666; font-size: 0.9em; }
-        code { background: #f6f6f6; padding: 0 3px; }
-        nav.toc { background: #fafafa; border: 1px solid #eee; padding: 0.5em 1em; margin: 1em 0; }
-        nav.toc ul { margin: 0.3em 0; list-style: none; padding-left: 1em; }
-        .fail { color: #b3261e; font-weight: bold; } .ok { color: #1e7b34; }
-        .provenance { font-size: 0.85em; color: #444; }
+        span.mark.pass { color: var(--pass); } span.mark.fail { color: var(--fail); } span.mark.inconclusive { color: var(--inc); }
+        span.mark.unchecked { color: var(--un); }
+        .byline { color: var(--muted); font-size: 0.9em; }
+        nav.toc { font-size: 0.85em; line-height: 1.35; background: var(--code); padding: 0.6em 1em; margin: 1em 0; }
+        nav.toc ul { margin: 0.2em 0; list-style: none; padding-left: 0.9em; }
+        nav.toc > ul { padding-left: 0; }
+        nav.toc li { margin: 0.15em 0; }
+        nav.toc a { text-decoration: none; }
+        @media (min-width: 1180px) {
+          nav.toc { position: fixed; top: 0; left: 0; width: 220px; height: 100vh; overflow-y: auto; box-sizing: border-box;
+                    margin: 0; padding: 1.2em 0.8em 2em 1em; background: var(--bg); border-right: 1px solid var(--rule); }
+          main { padding-left: 16px; }
+        }
+        .fail { color: var(--fail); font-weight: bold; } .ok { color: var(--pass); }
+        .provenance { font-size: 0.85em; color: var(--muted); }
+        @media print {
+          nav.toc { display: none; }
+          body { font-size: 11pt; }
+          main { max-width: none; }
+          figure { left: 0; transform: none; max-width: 100%; width: auto !important; break-inside: avoid; }
+          a { color: inherit; text-decoration: none; }
+          .table-scroll { overflow: visible; }
+        }
         </style>
         </head>
         <body>
+        <main>
         \(body)
+        </main>
         </body>
         </html>
 

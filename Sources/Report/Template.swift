@@ -1,22 +1,41 @@
 // The report's prose lives in paper/src/*.md with placeholders, filled from a run's claims and figures:
-//   {{claim C1.1}}       our value against the paper's, the tolerance and a pass/fail mark
-//   {{figure NAME}}      the figure with its caption
-//   {{claims-table}}     every claim of the run in one table
+//   {{claim C1.1}}       a short mark: status, ID (linked to its row in the claims table) and how many seeds agree
+//   {{figure NAME | TEXT}}  the figure, numbered in order of appearance, with TEXT saying which figure of the paper it
+//                        reproduces ("the paper's Fig 3.2", "beyond the paper"), its caption, data and provenance
+//   {{marks}}            the legend of the status marks, as the target shows them
+//   {{headline}}         one sentence: how many of the paper's claims we check, and how many pass, fail, are inconclusive
+//   {{claims-table}}     every claim of the run, grouped by section, its detail folded in <details>
 //   {{summary-table}}    claims by section, kind (trained / exact) and status
-//   {{failures-table}}   every failing or inconclusive claim with its cause
+//   {{failures-table}}   every failing or inconclusive claim with its cause, linked to its claim and figure
 //   {{spread ID}}        a trained claim's spread over seeds ("4 of 5 seeds hold; median …")
-//   {{value ID}}         our value of a claim
+//   {{value ID}}         our value of a claim (the median over seeds for a number)
+//   {{paper ID}}         the paper's value of a claim
 //   {{when ID pass: TEXT || fail: TEXT || otherwise: TEXT}}   text chosen by the claim's status, so that prose
 //                        about an outcome cannot contradict it (statuses: pass, fail, inconclusive, unchecked)
 // An unknown or malformed placeholder is an error naming the file and line.
 
 import Foundation
 
-/// A figure the report can show.
+/// A figure the report can show, with what the site prints under it.
 public struct FigureRef: Sendable, Equatable {
     public var name: String
     public var caption: String
-    public init(name: String, caption: String) { self.name = name; self.caption = caption }
+    /// The experiment that drew it, its config hash and its independent root seeds (the figure shows the first).
+    public var experiment: String
+    public var configHash: String
+    public var seeds: [UInt64]
+    /// Its size in points, and the smallest font size of its text (how small the site may show it).
+    public var width: Double
+    public var height: Double
+    public var smallestText: Double
+    /// The file with the data it is drawn from, relative to the site (nil when none is written).
+    public var dataFile: String?
+
+    public init(name: String, caption: String, experiment: String = "", configHash: String = "", seeds: [UInt64] = [],
+                width: Double = 0, height: Double = 0, smallestText: Double = 0, dataFile: String? = nil) {
+        self.name = name; self.caption = caption; self.experiment = experiment; self.configHash = configHash
+        self.seeds = seeds; self.width = width; self.height = height; self.smallestText = smallestText; self.dataFile = dataFile
+    }
 }
 
 /// What the report is rendered for: GitHub-readable Markdown, or Markdown that becomes the HTML site.
@@ -32,8 +51,20 @@ public struct Template {
     public let claims: [String: Claim]
     public let orderedClaims: [Claim]
     public let figures: [String: FigureRef]
+    /// Each figure's number, in order of first appearance in the sources.
+    public let figureNumbers: [String: Int]
+    /// For each claim cited in the prose, the figure placed nearest before it in the same file (else the first after).
+    let claimFigures: [String: String]
+    /// Claims cited in the prose: their rows in the claims table link back to the first citation.
+    let cited: Set<String>
+    /// The commit the site was built from (shown under each figure on the site), if known.
+    let commit: String?
+    /// Which claims have been cited so far, per target: the first citation carries the anchor the table links back to.
+    let seen = Seen()
+    final class Seen: @unchecked Sendable { var ids: [Bool: Set<String>] = [:] }
 
-    public init(claims: [Claim], figures: [FigureRef]) throws {
+    /// - Parameter sources: the report's source files (name, text), scanned for the order of figures and citations.
+    public init(claims: [Claim], figures: [FigureRef], sources: [(file: String, text: String)] = [], commit: String? = nil) throws {
         var byId: [String: Claim] = [:]
         for c in claims {
             guard byId[c.id] == nil else { throw ReportError.duplicateClaim(c.id) }
@@ -42,6 +73,24 @@ public struct Template {
         self.claims = byId
         orderedClaims = claims
         self.figures = Dictionary(figures.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.commit = commit
+        var numbers: [String: Int] = [:], near: [String: String] = [:], cited: Set<String> = []
+        for (_, text) in sources {
+            var lastFigure: String? = nil, waiting: [String] = []
+            for m in text.matches(of: /\{\{\s*(figure|claim)\s+([^\s|}]+)/) {
+                let kind = String(m.output.1), name = String(m.output.2)
+                if kind == "figure" {
+                    if numbers[name] == nil { numbers[name] = numbers.count + 1 }
+                    for id in waiting where near[id] == nil { near[id] = name }
+                    waiting = []
+                    lastFigure = name
+                } else {
+                    cited.insert(name)
+                    if let f = lastFigure { if near[name] == nil { near[name] = f } } else { waiting.append(name) }
+                }
+            }
+        }
+        figureNumbers = numbers; claimFigures = near; self.cited = cited
     }
 
     /// Renders one source file. A placeholder may span lines (a `when` with long texts).
@@ -68,18 +117,30 @@ public struct Template {
                 }
                 result += inlineClaim(c, target: target)
             case ("figure", 2):
-                guard let f = figures[parts[1]] else {
+                let spec = parts[1].split(separator: "|", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard let f = figures[spec[0]] else {
                     throw ReportError.unknownPlaceholder(file: file, line: number, text: raw,
                                                          known: "figures: " + figures.keys.sorted().joined(separator: ", "))
                 }
-                result += figure(f, target: target)
+                guard spec.count == 2, !spec[1].isEmpty else {
+                    throw ReportError.malformedPlaceholder(file: file, line: number,
+                                                           text: raw + " (say which figure of the paper it reproduces: {{figure \(spec[0]) | the paper's Fig …}})")
+                }
+                result += figure(f, reproduces: spec[1], target: target)
+            case ("headline", 1):
+                result += headline()
+            case ("marks", 1):
+                result += ClaimStatus.allCases.map { st in
+                    let word = st == .unchecked ? "not checked" : st.rawValue
+                    return target.isHTML ? "<span class=\"mark \(st.rawValue)\">\(Self.mark(st, html: true))</span> \(word)" : "\(Self.mark(st)) \(word)"
+                }.joined(separator: ", ")
             case ("claims-table", 1):
                 result += claimsTable(target: target)
             case ("summary-table", 1):
                 result += summaryTable()
             case ("failures-table", 1):
                 result += failuresTable(target: target)
-            case ("spread", 2), ("value", 2), ("when", 2):
+            case ("spread", 2), ("value", 2), ("paper", 2), ("when", 2):
                 let words = parts[1].split(separator: " ", maxSplits: 1).map(String.init)
                 guard let c = claims[words[0]] else {
                     throw ReportError.unknownPlaceholder(file: file, line: number, text: raw,
@@ -88,6 +149,7 @@ public struct Template {
                 switch parts[0] {
                 case "spread": result += c.spread ?? (c.kind == .exact ? "exact, no seeds" : "one seed")
                 case "value": result += c.ourValue.map { "\($0)" } ?? "not checked"
+                case "paper": result += c.paperValue.map { "\($0)" } ?? "not given"
                 default:
                     guard words.count == 2, let text = Self.choose(words[1], status: c.status) else {
                         throw ReportError.malformedPlaceholder(file: file, line: number, text: raw)
@@ -115,100 +177,6 @@ public struct Template {
         return branches[status.rawValue] ?? branches["otherwise"]
     }
 
-    /// The status mark: emoji in Markdown (as GitHub shows them), glyphs every text font has in HTML.
-    static func mark(_ s: ClaimStatus, html: Bool = false) -> String {
-        switch s {
-        case .pass: return html ? "✓" : "✅"
-        case .fail: return html ? "✗" : "❌"
-        case .inconclusive: return html ? "?" : "🟡"
-        case .unchecked: return html ? "○" : "⚪"
-        }
-    }
-
-    /// Claims by section (in the paper's order: §1…§13, the appendix, then beyond the paper): for each kind, how many
-    /// pass, fail, are inconclusive or unchecked; totals for the paper and for beyond it, counted apart.
-    func summaryTable() -> String {
-        var sections: [String] = []
-        for c in orderedClaims where !sections.contains(c.section) { sections.append(c.section) }
-        sections.sort { (Self.sectionOrder($0), $0) < (Self.sectionOrder($1), $1) }
-        var rows = ["| Section | trained: pass | fail | inconclusive | unchecked | exact: pass | fail | unchecked |",
-                    "|---|---|---|---|---|---|---|---|"]
-        func row(_ name: String, _ cs: [Claim]) -> String {
-            func n(_ k: ClaimKind, _ s: ClaimStatus) -> Int { cs.filter { $0.kind == k && $0.status == s }.count }
-            return "| \(name) | \(n(.trained, .pass)) | \(n(.trained, .fail)) | \(n(.trained, .inconclusive)) | \(n(.trained, .unchecked)) | "
-                + "\(n(.exact, .pass)) | \(n(.exact, .fail)) | \(n(.exact, .unchecked)) |"
-        }
-        for s in sections { rows.append(row(s, orderedClaims.filter { $0.section == s })) }
-        let beyond = orderedClaims.filter { Self.sectionOrder($0.section) >= 200 }
-        let paper = orderedClaims.filter { Self.sectionOrder($0.section) < 200 }
-        rows.append(row("**the paper's claims**", paper))
-        if !beyond.isEmpty { rows.append(row("**beyond the paper**", beyond)) }
-        return rows.joined(separator: "\n")
-    }
-
-    /// A section's place: §N (with a letter after it a half step later), Appendix at 100, Beyond the paper at 200.
-    static func sectionOrder(_ section: String) -> Double {
-        if section.hasPrefix("Beyond") { return 200 }
-        if section.hasPrefix("Appendix") { return 100 }
-        guard section.hasPrefix("§") else { return 150 }
-        let digits = section.dropFirst().prefix { $0.isNumber }
-        let letter = section.dropFirst(1 + digits.count).first.map { $0.isLetter } ?? false
-        return (Double(String(digits)) ?? 150) + (letter ? 0.5 : 0)
-    }
-
-    /// "What does not reproduce, and why": every failing or inconclusive claim with its cause.
-    func failuresTable(target: ReportTarget) -> String {
-        var rows = ["| | Claim | Section | Ours | Cause | Evidence, or what would settle it |", "|---|---|---|---|---|---|"]
-        let isHTML = target.isHTML
-        for c in orderedClaims where c.status == .fail || c.status == .inconclusive {
-            // A missing cause is shown as missing, never under a kind it was not given.
-            let cells = [Self.mark(c.status, html: isHTML) + " " + c.status.rawValue, c.id, c.section,
-                         (c.ourValue.map { "\($0)" } ?? "—") + (c.spread.map { " (\($0))" } ?? ""),
-                         c.cause?.kind.rawValue ?? "none recorded", c.cause?.detail ?? c.reason]
-            rows.append(Self.tableRow(cells, html: isHTML))
-        }
-        return rows.count == 2 ? "Every checked claim passes." : rows.joined(separator: "\n")
-    }
-
-    func inlineClaim(_ c: Claim, target: ReportTarget) -> String {
-        var ours = c.ourValue.map { "\($0)" } ?? "not checked"
-        if let se = c.standardError { ours += " ± " + formatNumber(se) }
-        if let sp = c.spread { ours += " (" + sp + ")" }
-        let paper = c.paperValue.map { "\($0)" } ?? "—"
-        switch target {
-        case .markdown:
-            return "\(Self.mark(c.status)) **\(c.id)** ours **\(mdEscape(ours))** · paper \(mdEscape(paper)) · tolerance \(mdEscape(c.tolerance))"
-        case .html:
-            return "<span class=\"claim \(c.status.rawValue)\" id=\"claim-\(htmlEscape(c.id))\" title=\"\(htmlEscape(c.reason))\">"
-                + "<span class=\"mark\">\(Self.mark(c.status, html: true)) \(c.status.rawValue)</span> <b>\(htmlEscape(c.id))</b> "
-                + "ours <b>\(htmlEscape(ours))</b> · paper \(htmlEscape(paper)) <span class=\"tol\">· tolerance \(htmlEscape(c.tolerance))</span></span>"
-        }
-    }
-
-    func figure(_ f: FigureRef, target: ReportTarget) -> String {
-        switch target {
-        case .markdown(let dir):
-            return "![Figure \(f.name)](\(dir)/\(f.name).png)\n\n*Figure \(f.name): \(mdEscape(f.caption))*"
-        case .html(let dir):
-            return "<figure id=\"fig-\(htmlEscape(f.name))\"><img src=\"\(dir)/\(f.name).svg\" alt=\"\(htmlEscape(f.caption))\">"
-                + "<figcaption><b>\(htmlEscape(f.name))</b>: \(htmlEscape(f.caption))</figcaption></figure>"
-        }
-    }
-
-    func claimsTable(target: ReportTarget) -> String {
-        var rows = ["| | ID | Kind | Section | Claim | Paper | Ours | Seeds | Tolerance or rule | Why this tolerance |",
-                    "|---|---|---|---|---|---|---|---|---|---|"]
-        let isHTML = target.isHTML
-        for c in orderedClaims {
-            let perSeed = c.seeds.map { $0.map { s in (s.value.map { "\($0)" } ?? "—") + " " + Self.mark(s.status, html: isHTML) }.joined(separator: "; ") }
-            let ours = (c.ourValue.map { "\($0)" } ?? "—") + (c.standardError.map { " ± " + formatNumber($0) } ?? "")
-            let seedsCell = [c.spread, perSeed].compactMap { $0 }.joined(separator: ": ")
-            let cells = [Self.mark(c.status, html: isHTML) + " " + c.status.rawValue, c.id, c.kind.rawValue, c.section, c.statement,
-                         c.paperValue.map { "\($0)" } ?? "—", ours, seedsCell.isEmpty ? "—" : seedsCell, c.tolerance, c.reason]
-            rows.append(Self.tableRow(cells, html: isHTML))
-        }
-        return rows.joined(separator: "\n")
-    }
 }
 
 extension ReportTarget {

@@ -6,7 +6,7 @@ import Report
 import Testing
 @testable import Experiments
 
-private let source = ["01.md": "# T\n\n{{figure a-fig}}\n\n{{claim T-a}} and {{claim T-b}}\n\n{{claims-table}}\n"]
+private let source = ["01.md": "# T\n\n{{figure a-fig | a test figure}}\n\n{{claim T-a}} and {{claim T-b}}\n\n{{claims-table}}\n"]
 
 @Test func secondBuildUsesTheCacheAndAChangedConfigRetrainsOnlyThatExperiment() throws {
     let root = try temporaryRoot(sources: source)
@@ -93,7 +93,7 @@ private func smallIntro() -> Intro {
 }
 
 @Test func outputsAreByteIdenticalAcrossThreadCountsAndBetweenCachedAndFreshResults() throws {
-    let src = ["01.md": "{{figure intro-panels}}\n{{figure intro-sweep}}\n{{claim C1.1}}\n{{claims-table}}\n"]
+    let src = ["01.md": "{{figure intro-panels | the paper's Fig 1.1}}\n{{figure intro-sweep | the notebook's sweep}}\n{{claim C1.1}}\n{{claims-table}}\n"]
     let root = try temporaryRoot(sources: src)
     let p = Pipeline(experiments: [AnyExperiment(smallIntro())], paths: Paths(root: root), log: { _ in })
     _ = try p.build(force: true, threads: 1)

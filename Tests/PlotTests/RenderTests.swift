@@ -66,7 +66,9 @@ private func sample(_ title: String = "WᵀW — ‖W_i‖ α") -> Drawing {
     #expect(tickLabel(0) == "0")
     #expect(tickLabel(0.5) == "0.5")
     #expect(tickLabel(10) == "10")
-    #expect(tickLabel(0.0001) == "1e-04")
+    #expect(tickLabel(0.0001) == "10^{−4}")
+    #expect(tickLabel(10000) == "10^{4}")
+    #expect(tickLabel(20000) == "2×10^{4}")
 }
 
 private func image(_ w: Int, _ h: Int, _ fill: UInt32 = 0xFFFF_FFFF) -> RasterImage {
@@ -110,4 +112,47 @@ private func image(_ w: Int, _ h: Int, _ fill: UInt32 = 0xFFFF_FFFF) -> RasterIm
     #expect(diff.pixels[2] == 0xFFFF_0000)
     #expect(diff.pixels[0] != 0xFFFF_0000)
     #expect(try RasterImage(png: diff.png()) == diff)
+}
+
+@Test func markupSplitsSubscriptsAndSuperscripts() {
+    func r(_ s: String) -> [String] { TextMarkup.runs(s).map { "\($0.level):\($0.text)" } }
+    #expect(r("W_i·W_j") == ["0:W", "-1:i", "0:·W", "-1:j"])
+    #expect(r("Σ_{j≠i}(Ŵ_i·W_j)²") == ["0:Σ", "-1:j≠i", "0:(Ŵ", "-1:i", "0:·W", "-1:j", "0:)²"])
+    #expect(r("0.7^i and S^{n−k}") == ["0:0.7", "1:i", "0: and S", "1:n−k"])
+    #expect(r("a_ b ^") == ["0:a_ b ^"])   // a mark with nothing after it is literal
+}
+
+@Test func aSubscriptIsDrawnSmallerAndBelowTheBaseline() throws {
+    let layout = try Drawing(width: 100, height: 40) { c in c.text("W_i", at: Point(10, 20), size: 10) }.textLayout()
+    let plain = try Drawing(width: 100, height: 40) { c in c.text("Wi", at: Point(10, 20), size: 10) }.textLayout()
+    #expect(layout.boxes.count == 1 && layout.boxes[0].size == 10)
+    #expect(layout.boxes[0].rect.maxY > plain.boxes[0].rect.maxY)   // the subscript descends below "i" on the baseline
+    #expect(layout.boxes[0].rect.width < plain.boxes[0].rect.width)
+}
+
+@Test func aTitleThatLeavesTheCanvasIsAProblem() throws {
+    let clipped = try Drawing(width: 200, height: 60) { c in
+        c.text("A title far too long for a figure this narrow", at: Point(10, 20), size: 13, bold: true)
+    }.textLayout()
+    #expect(clipped.problems().count == 1)
+    #expect(clipped.problems().first?.contains("leaves the canvas") == true)
+    let fits = try Drawing(width: 200, height: 60) { c in c.text("Short title", at: Point(10, 20), size: 13, bold: true) }.textLayout()
+    #expect(fits.problems().isEmpty)
+}
+
+@Test func overlappingLabelsAndTextClippedByItsPanelAreProblems() throws {
+    let overlap = try Drawing(width: 200, height: 60) { c in
+        c.text("first label", at: Point(10, 30), size: 10)
+        c.text("second", at: Point(40, 33), size: 10)
+    }.textLayout()
+    #expect(overlap.problems() == ["\"first label\" overlaps \"second\""])
+    let stacked = try Drawing(width: 200, height: 60) { c in
+        c.text("first label", at: Point(10, 20), size: 10)
+        c.text("second", at: Point(10, 34), size: 10)
+    }.textLayout()
+    #expect(stacked.problems().isEmpty)
+    let inPanel = try Drawing(width: 200, height: 60) { c in
+        c.clipped(to: Rect(0, 0, 50, 60)) { c.text("cut by the panel", at: Point(10, 30), size: 10) }
+    }.textLayout()
+    #expect(inPanel.problems().first?.contains("clipped by its panel") == true)
 }

@@ -22,21 +22,49 @@ private let claims = [
     #expect(Claim.rule("R", section: "", "", paper: "", ours: "", rule: "", reason: "", holds: false).status == .fail)
 }
 
-@Test func claimPlaceholderShowsOursAgainstThePaperWithAMark() throws {
-    let t = try Template(claims: claims, figures: [])
-    let md = try t.render("value: {{claim C1.2}}.", file: "x.md", for: .markdown(figureDir: "../figures"))
-    #expect(md == "value: ❌ **C1.2** ours **1.2** · paper 1 · tolerance ±0.05.")
-    let html = try t.render("{{ claim C1.1 }}", file: "x.md", for: .html(figureDir: "figures"))
-    #expect(html.contains("class=\"claim pass\""))
-    #expect(html.contains("<b>1.03</b>"))
+@Test func aClaimInTheTextIsAShortMarkLinkedToItsRowAndTheRowLinksBack() throws {
+    let source = "value: {{claim C1.2}}. again {{claim C1.2}}\n\n{{claims-table}}"
+    let t = try Template(claims: claims, figures: [], sources: [("x.md", source)])
+    let md = try t.render(source, file: "x.md", for: .markdown(figureDir: "../figures"))
+    #expect(md.hasPrefix("value: <a id=\"cite-C1.2\"></a>❌ [C1.2](#claim-C1.2) (1 seed). again ❌ [C1.2](#claim-C1.2) (1 seed)"))
+    #expect(md.contains("<a id=\"claim-C1.2\"></a>C1.2 [↩](#cite-C1.2)"))
+    #expect(!md.contains("[↩](#cite-C1.1)"))   // C1.1 is not cited, so its row has no link back
+    let html = try t.render(source, file: "x.md", for: .html(figureDir: "figures"))
+    #expect(html.contains("class=\"claim fail\" id=\"cite-C1.2\" href=\"#claim-C1.2\""))
+    #expect(html.components(separatedBy: "id=\"cite-C1.2\"").count == 2)   // one anchor, on the first citation
+    #expect(html.contains("<tr id=\"claim-C1.2\" class=\"fail\">"))
+    #expect(html.contains("<details><summary>ours 1.2 · paper 1</summary>"))
 }
 
-@Test func figurePlaceholderPointsAtPNGForMarkdownAndSVGForTheSite() throws {
-    let t = try Template(claims: [], figures: [FigureRef(name: "intro-panels", caption: "Five features")])
-    let md = try t.render("{{figure intro-panels}}", file: "x.md", for: .markdown(figureDir: "../figures"))
-    #expect(md.hasPrefix("![Figure intro-panels](../figures/intro-panels.png)"))
-    let html = try t.render("{{figure intro-panels}}", file: "x.md", for: .html(figureDir: "figures"))
-    #expect(html.contains("src=\"figures/intro-panels.svg\""))
+@Test func figuresAreNumberedInOrderAndSayWhatTheyReproduce() throws {
+    let figs = [FigureRef(name: "a", caption: "First", experiment: "e", configHash: "abc", seeds: [7, 8], width: 600, height: 300,
+                          smallestText: 8, dataFile: "data/e.json"),
+                FigureRef(name: "b", caption: "Second")]
+    let source = "{{figure b | the paper's Fig 2.1}}\n\n{{figure a | beyond the paper}}"
+    let t = try Template(claims: [], figures: figs, sources: [("x.md", source)], commit: "0123456789abcdef")
+    let md = try t.render(source, file: "x.md", for: .markdown(figureDir: "../figures"))
+    #expect(md.contains("![Figure 1: b](../figures/b.png)") && md.contains("*__Figure 1__ (the paper's Fig 2.1). Second*"))
+    #expect(md.contains("*__Figure 2__ (beyond the paper). First*"))
+    let html = try t.render(source, file: "x.md", for: .html(figureDir: "figures"))
+    #expect(html.contains("src=\"figures/a.svg\""))
+    #expect(html.contains("style=\"width: 750px\""))   // 8-point text shown at 10 px: 600 × 10/8
+    #expect(html.contains("href=\"data/e.json\"") && html.contains("config hash <code>abc</code>") && html.contains("commit <code>0123456789ab</code>"))
+    #expect(throws: ReportError.self) { try t.render("{{figure a}}", file: "x.md", for: .markdown(figureDir: "")) }
+}
+
+@Test func theFailuresTableLinksEachClaimToItsRowAndItsFigure() throws {
+    let failing = Claim.within("F1", section: "§0", "x", paper: 1, ours: 3, tolerance: 0.1, reason: "r")
+    let source = "{{figure f | the paper's Fig 1.1}} text {{claim F1}}"
+    let t = try Template(claims: [failing], figures: [FigureRef(name: "f", caption: "c")], sources: [("x.md", source)])
+    let table = try t.render("{{failures-table}}", file: "x.md", for: .markdown(figureDir: "."))
+    #expect(table.contains("| [F1](#claim-F1) |") && table.hasSuffix("[Figure 1](#fig-f) |"))
+}
+
+@Test func theHeadlineCountsThePapersCheckedClaimsByStatusAndKind() throws {
+    let t = try Template(claims: claims + [Claim.within("B1", section: "Beyond the paper: E1", "b", paper: 1, ours: 1, tolerance: 0.1, reason: "r")], figures: [])
+    let h = t.headline()
+    #expect(h.hasPrefix("Of the paper's 3 claims in this report") && h.contains("we check 2: 1 pass, 1 fail and 0 are inconclusive"))
+    #expect(h.contains("1 are not checked") && h.contains("Beyond the paper, counted apart: 1 checked claims, 1 pass"))
 }
 
 @Test func unknownPlaceholderNamesFileAndLine() throws {
@@ -51,7 +79,7 @@ private let claims = [
 
 @Test func malformedPlaceholdersAreErrors() throws {
     let t = try Template(claims: claims, figures: [])
-    for bad in ["{{claim}}", "{{clam C1.1}}", "{{claim C1.1", "{{}}", "{{figure}}"] {
+    for bad in ["{{claim}}", "{{clam C1.1}}", "{{claim C1.1", "{{}}", "{{figure}}", "{{headline x}}"] {
         #expect(throws: ReportError.self, "\(bad)") { try t.render(bad, file: "f.md", for: .markdown(figureDir: "")) }
     }
 }
@@ -63,8 +91,8 @@ private let claims = [
 @Test func claimsTableListsEveryClaimAndEscapesPipes() throws {
     let t = try Template(claims: claims, figures: [])
     let table = try t.render("{{claims-table}}", file: "f.md", for: .markdown(figureDir: ""))
-    #expect(table.split(separator: "\n").count == 2 + claims.count)
-    #expect(table.contains("another \\| with a pipe"))
+    #expect(table.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| |") }.count == claims.count)
+    #expect(table.contains("### §1") && table.contains("another \\| with a pipe"))
     let html = try Markdown.html(table)
     #expect(html.contains("<table>"))
     #expect(html.contains("another | with a pipe"))
@@ -153,7 +181,7 @@ private func seedClaim(_ ours: Double) -> Claim {
     #expect(table.contains("F1") && table.contains("depends on the recipe") && table.contains("notebook's recipe only"))
     #expect(!table.contains("T1"))
     let summary = try t.render("{{summary-table}}", file: "x.md", for: .markdown(figureDir: "."))
-    #expect(summary.contains("| §0 | 1 | 1 | 0 | 0 | 0 | 0 | 0 |"))
+    #expect(summary.contains("| [§0](#claims-0) | 1 | 1 | 0 | 0 | 0 | 0 | 0 |"))
     #expect(summary.contains("| **the paper's claims** | 1 | 1 | 0 | 0 | 0 | 0 | 0 |") && !summary.contains("beyond the paper"))
 }
 
@@ -176,7 +204,7 @@ private func seedClaim(_ ours: Double) -> Claim {
     let t = try Template(claims: claims, figures: [FigureRef(name: "f", caption: "c")])
     let alphabet = Array("{{}} claim figure claims-table C1.1 f \n|*_[]`<>ü")
     var rng = SystemRandomNumberGenerator()
-    let valid = "a {{claim C1.1}} b {{figure f}}\n{{claims-table}}\n"
+    let valid = "a {{claim C1.1}} b {{figure f | x}}\n{{claims-table}}\n"
     for round in 0..<3000 {
         var text: String
         if round % 2 == 0 {
@@ -193,4 +221,18 @@ private func seedClaim(_ ours: Double) -> Claim {
             _ = try? t.render(text, file: "fuzz.md", for: target)
         }
     }
+}
+
+@Test func theContentsListSectionsWithTheirSubsectionsButNotTheClaimsTablesGroups() {
+    let html = "<h1>T</h1><p>x</p><h2>One</h2><h3>Sub a</h3><h3>Sub b</h3><h2>Two</h2><h3 id=\"claims-1\">§1</h3>"
+    let out = Site.withContents(html)
+    #expect(out.contains("<nav class=\"toc\""))
+    #expect(out.contains("<li><a href=\"#one\">One</a><ul><li><a href=\"#sub-a\">Sub a</a></li><li><a href=\"#sub-b\">Sub b</a></li></ul></li><li><a href=\"#two\">Two</a></li></ul></nav>"))
+    #expect(out.contains("<h3 id=\"claims-1\">§1</h3>") && !out.contains("href=\"#claims-1\""))
+    #expect(out.range(of: "<nav")!.lowerBound > out.range(of: "<h1>")!.lowerBound)
+}
+
+@Test func everyPlainTableScrollsInsideItsOwnBox() {
+    let out = Site.scrollingTables("<table>\n<tr><td>1</td></tr>\n</table>\n<div class=\"table-scroll\"><table class=\"claims\"></table></div>")
+    #expect(out.hasPrefix("<div class=\"table-scroll\"><table>") && out.contains("</table></div>\n<div class=\"table-scroll\"><table class=\"claims\">"))
 }
