@@ -258,7 +258,7 @@ public struct Pipeline: Sendable {
             + md.joined(separator: "\n\n") + "\n"
         let claimsData = try ClaimsFile(claims: claims).encoded()
         let page = Site.page(title: "Toy Models of Superposition, reproduced",
-                             body: Site.withContents(Site.scrollingTables(try Markdown.html(html.joined(separator: "\n\n")))) + provenance)
+                             body: Site.withContents(Site.scrollingTables(Site.typesetMath(try Markdown.html(html.joined(separator: "\n\n"))))) + provenance)
         let readme = try readmeWithOutcome(template)
         for f in production.figures {
             let src = paths.figures.appendingPathComponent("\(f.name).svg")

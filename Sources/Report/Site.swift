@@ -145,3 +145,109 @@ public enum Site {
         """
     }
 }
+
+extension Site {
+    /// Typesets the report's light maths markup as MathML, at build time: `W_i`, `Σ_{j≠i}`, `0.7^i`, `x^{n−k}`
+    /// become subscripts and superscripts. The base is one letter (Latin or Greek, with its accents), a number, or
+    /// Σ; the script is `{…}` or up to three letters and digits. Text inside tags, `<code>`, `<pre>` and `<math>` is left
+    /// as it is, and so are longer words (`file_name` stays as written).
+    public static func typesetMath(_ html: String) -> String {
+        var out = "", text = ""
+        var i = html.startIndex
+        var skipDepth = 0
+        func flush() { out += skipDepth > 0 ? text : typesetText(text); text = "" }
+        while i < html.endIndex {
+            if html[i] == "<", let close = html[i...].firstIndex(of: ">") {
+                flush()
+                let tag = html[i...close]
+                let name = tag.dropFirst().prefix { $0.isLetter || $0 == "/" }
+                if ["code", "pre", "math"].contains(name) { skipDepth += 1 }
+                if ["/code", "/pre", "/math"].contains(name) { skipDepth = max(0, skipDepth - 1) }
+                out += tag
+                i = html.index(after: close)
+            } else {
+                text.append(html[i])
+                i = html.index(after: i)
+            }
+        }
+        flush()
+        return out
+    }
+
+    /// One run of text (no tags) with its markup typeset.
+    static func typesetText(_ s: String) -> String {
+        let chars = Array(s)
+        var out = "", k = 0
+        while k < chars.count {
+            // A base: a lone letter (with combining accents), a number, or Σ, not preceded by a letter or digit.
+            let boundary = k == 0 || !(chars[k - 1].isLetter || chars[k - 1].isNumber || chars[k - 1] == "_")
+            var end = k
+            if boundary {
+                if chars[k].isNumber {
+                    while end < chars.count, chars[end].isNumber || (chars[end] == "." && end + 1 < chars.count && chars[end + 1].isNumber) { end += 1 }
+                } else if chars[k].isLetter || chars[k] == "Σ" {
+                    end = k + 1
+                }
+            }
+            guard end > k, end < chars.count, chars[end] == "_" || chars[end] == "^",
+                  let (script, next) = Self.script(chars, from: end + 1) else {
+                out.append(chars[k]); k += 1; continue
+            }
+            let base = String(chars[k..<end])
+            // A second script after the first (W_i^2) makes msubsup.
+            var tail = next
+            var second: (String, Bool)? = nil
+            if tail < chars.count, chars[tail] == "_" || chars[tail] == "^", chars[tail] != chars[end], let (s2, n2) = Self.script(chars, from: tail + 1) {
+                second = (s2, chars[tail] == "^"); tail = n2
+            }
+            // The script ends a word: a following letter or digit means this was a longer word with an underscore.
+            if tail < chars.count, chars[tail].isLetter || chars[tail].isNumber {
+                out.append(chars[k]); k += 1; continue
+            }
+            let baseML = mathNode(base)
+            if let second {
+                let (sub, sup) = chars[end] == "_" ? (script, second.0) : (second.0, script)
+                out += "<math><msubsup>\(baseML)\(mathRow(sub))\(mathRow(sup))</msubsup></math>"
+            } else {
+                let tag = chars[end] == "_" ? "msub" : "msup"
+                out += "<math><\(tag)>\(baseML)\(mathRow(script))</\(tag)></math>"
+            }
+            k = tail
+        }
+        return out
+    }
+
+    /// The script after a `_` or `^` at `from`: `{…}` or one to three letters and digits; nil when there is none.
+    static func script(_ chars: [Character], from: Int) -> (String, Int)? {
+        guard from < chars.count else { return nil }
+        if chars[from] == "{" {
+            guard let close = chars[from...].firstIndex(of: "}"), close > from + 1 else { return nil }
+            return (String(chars[(from + 1)..<close]), close + 1)
+        }
+        var end = from
+        while end < chars.count, end - from < 3, chars[end].isLetter || chars[end].isNumber { end += 1 }
+        return end > from ? (String(chars[from..<end]), end) : nil
+    }
+
+    /// A token as a MathML node: a number as <mn>, an operator or symbol as <mo>, anything else as <mi>.
+    static func mathNode(_ s: String) -> String {
+        if let f = s.first, f.isNumber { return "<mn>\(s)</mn>" }
+        if s.count == 1, let c = s.first, !(c.isLetter || c.isNumber) { return "<mo>\(s)</mo>" }
+        if s == "Σ" { return "<mo>Σ</mo>" }
+        return "<mi>\(s)</mi>"
+    }
+
+    /// A script's contents as one <mrow> of tokens (runs of letters, runs of digits, single symbols).
+    static func mathRow(_ s: String) -> String {
+        var nodes: [String] = [], cur = ""
+        func push() { if !cur.isEmpty { nodes.append(mathNode(cur)); cur = "" } }
+        for c in s {
+            if c.isNumber || c == "." { if let l = cur.last, !(l.isNumber || l == ".") { push() }; cur.append(c) }
+            else if c.isLetter { if let l = cur.last, !l.isLetter { push() }; cur.append(c) }
+            else if c == " " { push() }
+            else { push(); nodes.append(mathNode(String(c))) }
+        }
+        push()
+        return nodes.count == 1 ? nodes[0] : "<mrow>" + nodes.joined() + "</mrow>"
+    }
+}

@@ -236,3 +236,15 @@ private func seedClaim(_ ours: Double) -> Claim {
     let out = Site.scrollingTables("<table>\n<tr><td>1</td></tr>\n</table>\n<div class=\"table-scroll\"><table class=\"claims\"></table></div>")
     #expect(out.hasPrefix("<div class=\"table-scroll\"><table>") && out.contains("</table></div>\n<div class=\"table-scroll\"><table class=\"claims\">"))
 }
+
+@Test func theSitesMathsMarkupIsTypesetAsMathMLAndCodeAndLongWordsAreLeftAlone() {
+    #expect(Site.typesetMath("<p>W_i and 0.7^i.</p>")
+            == "<p><math><msub><mi>W</mi><mi>i</mi></msub></math> and <math><msup><mn>0.7</mn><mi>i</mi></msup></math>.</p>")
+    #expect(Site.typesetMath("Σ_{j≠i} x") == "<math><msub><mo>Σ</mo><mrow><mi>j</mi><mo>≠</mo><mi>i</mi></mrow></msub></math> x")
+    #expect(Site.typesetMath("‖W_i‖²") == "‖<math><msub><mi>W</mi><mi>i</mi></msub></math>‖²")
+    #expect(Site.typesetMath("W_i^2") == "<math><msubsup><mi>W</mi><mi>i</mi><mn>2</mn></msubsup></math>")
+    // Left as written: code, attributes, words longer than one letter, and a mark with nothing after it.
+    for s in ["<code>W_i</code>", "<a href=\"#W_i\">x</a>", "file_name", "PAPER_SMOKE", "a _ b", "x^ y", "W_abcd"] {
+        #expect(Site.typesetMath(s) == s, "\(s)")
+    }
+}
