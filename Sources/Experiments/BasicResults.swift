@@ -118,8 +118,9 @@ public struct BasicResults: Experiment {
         }
         return [FigureOutput(name: "basic-n\(config.n)",
                              caption: "n = \(config.n), m = \(config.m), importance \(formatNumber(config.importanceDecay))^i: the linear model "
-                                + "(left) keeps the \(config.m) most important features orthogonally; the ReLU output model does the same "
-                                + "on dense features and, as features get sparser, represents more features in superposition.",
+                                + "(left, dense features) and the ReLU output model at each density, one column each: WᵀW with b beside it "
+                                + "(top), and each feature's norm ‖W_i‖, most important at the top, coloured by its superposition (bottom). "
+                                + "The claims below say what the paper expects of these panels and whether ours show it.",
                              drawing: drawing)]
     }
 

@@ -146,8 +146,8 @@ public struct SparseBasis: Experiment {
         let xs = r.points.indices.map(Double.init)
         let m = Double(config.m)
         let drawing = Drawing(width: left + 4 * (size + gap), height: top + size + 70) { c in
-            c.text("An L1 penalty λ·mean‖W_i‖₁ on W (n = \(config.n), m = \(config.m), two active features per sample): sparser "
-                   + "feature vectors, their interference and the loss", at: Point(16, 20), size: 12, bold: true)
+            c.text("An L1 penalty λ·mean‖W_i‖₁ on W (n = \(config.n), m = \(config.m), two active features per sample): participation "
+                   + "ratio, interference and loss against λ", at: Point(16, 20), size: 12, bold: true)
             let panels: [(String, [(Color, [Double])], (Double, Double))] = [
                 ("participation ratio (median)", [(Color(hex: "#2255bb"), r.points.map(\.participation))], (0, m / 2)),
                 ("mean cos²·m: trained, s-sparse codes", [(Color(hex: "#2255bb"), r.points.map { $0.stats.meanCos2 * m }),
