@@ -80,7 +80,7 @@ extension Pipeline {
         var results: [FigureComparison] = []
         for f in production.figures {
             let baseline = paths.figures.appendingPathComponent("\(f.name).png")
-            let problems = f.layout.problems()
+            let problems = f.layoutProblems
             if !problems.isEmpty {
                 try Files.write(f.png, to: out.appendingPathComponent("\(f.name)-actual.png"))
                 results.append(FigureComparison(name: f.name, status: .badLayout, difference: nil, layoutProblems: problems))

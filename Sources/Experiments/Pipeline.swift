@@ -49,8 +49,9 @@ public struct RenderedFigure: Sendable {
     public var caption: String
     public var svg: Data
     public var png: Data
-    /// Every text's ink box, for the check that no text leaves the canvas or overlaps another.
+    /// Every text's ink box, and what the check found wrong with them (text off the canvas, or overlapping).
     public var layout: TextLayout
+    public var layoutProblems: [String]
     /// The experiment that drew it, its config hash and root seeds.
     public var experiment: String = ""
     public var configHash: String = ""
@@ -204,10 +205,11 @@ public struct Pipeline: Sendable {
                 log("\(tag) … cached\(seedNote)")
             }
             for f in out.figures {
-                let layout = try f.drawing.textLayout()
-                for problem in layout.problems() { log("warning: figure \(f.name): \(problem)") }
-                p.figures.append(RenderedFigure(name: f.name, caption: f.caption, svg: try f.drawing.svg(), png: try f.drawing.png(),
-                                                layout: layout, experiment: e.id, configHash: e.configHash, seeds: e.seeds))
+                let (svg, layout) = try f.drawing.svgAndLayout()
+                let problems = layout.problems()
+                for problem in problems { log("warning: figure \(f.name): \(problem)") }
+                p.figures.append(RenderedFigure(name: f.name, caption: f.caption, svg: svg, png: try f.drawing.png(), layout: layout,
+                                                layoutProblems: problems, experiment: e.id, configHash: e.configHash, seeds: e.seeds))
             }
             if !out.figures.isEmpty { p.figureData[e.id] = seedResults[0] }
             p.claims += out.claims
@@ -244,10 +246,7 @@ public struct Pipeline: Sendable {
             production.figureData[experiment] == nil ? nil : "data/\(experiment).json"
         }
         let refs = production.figures.map { $0.ref(data: dataFile($0.experiment)) }
-        let commit = git(["rev-parse", "HEAD"]).map { c in
-            c + ((git(["status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty ? "" : " with uncommitted changes")
-        }
-        let template = try Template(claims: claims, figures: refs, sources: sources, commit: commit)
+        let template = try Template(claims: claims, figures: refs, sources: sources, commit: commitDescription())
         var md: [String] = [], html: [String] = []
         for (name, text) in sources {
             md.append(try template.render(text, file: name, for: .markdown(figureDir: "../figures")))

@@ -13,8 +13,7 @@ extension Pipeline {
     }
 
     func provenanceHTML(_ s: BuildSummary) -> String {
-        let commit = git(["rev-parse", "HEAD"]) ?? "unknown"
-        let dirty = (git(["status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty ? "" : " (with uncommitted changes)"
+        let commit = commitDescription() ?? "unknown"
         let stamp = ISO8601DateFormatter().string(from: Date())
         var rows = experiments.map { e in
             "<tr><td>\(htmlEscape(e.id))</td><td>\(htmlEscape(e.section))</td><td><code>\(e.configHash)</code></td>"
@@ -24,13 +23,20 @@ extension Pipeline {
         return """
         <h2 id="provenance">Provenance</h2>
         <div class="provenance">
-        <p>Built \(stamp) from commit <code>\(htmlEscape(commit))</code>\(dirty); engine version \(engineVersion);
+        <p>Built \(stamp) from commit <code>\(htmlEscape(commit))</code>; engine version \(engineVersion);
         Cairo \(cairoVersion()); wall time of this run \(String(format: "%.1f", s.seconds)) s
         (\(s.trained.count) experiments trained, \(s.cached.count) from the cache). Seeds derive from each experiment's
         root seed; the config hash covers the experiment, its versions and its full config.</p>
         <table>\(rows.joined())</table>
         </div>
         """
+    }
+
+    /// The checkout's commit, with "with uncommitted changes" when tracked files differ from it; nil outside git.
+    func commitDescription() -> String? {
+        git(["rev-parse", "HEAD"]).map { c in
+            c + ((git(["status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty ? "" : " with uncommitted changes")
+        }
     }
 
     func git(_ args: [String]) -> String? {

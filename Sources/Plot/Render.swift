@@ -29,7 +29,9 @@ private let sinkWrite: cairo_write_func_t = { closure, bytes, length in
 }
 
 extension Drawing {
-    private func paint(_ surface: OpaquePointer, scale: Double) throws {
+    /// Draws the figure on `surface`; returns every text's ink box (in figure coordinates, whatever the scale).
+    @discardableResult
+    private func paint(_ surface: OpaquePointer, scale: Double) throws -> [TextBox] {
         let cr = cairo_create(surface)!
         defer { cairo_destroy(cr) }
         cairo_scale(cr, scale, scale)
@@ -38,18 +40,22 @@ extension Drawing {
         draw(canvas)
         let status = cairo_status(cr)
         guard status == CAIRO_STATUS_SUCCESS else { throw PlotError.cairo(String(cString: cairo_status_to_string(status))) }
+        return canvas.textBoxes
     }
 
     /// The figure as an SVG document (user units = points).
-    public func svg() throws -> Data {
+    public func svg() throws -> Data { try svgAndLayout().svg }
+
+    /// The SVG document and the layout of its text, from one drawing pass.
+    public func svgAndLayout() throws -> (svg: Data, layout: TextLayout) {
         let sink = ByteSink()
         let ctx = Unmanaged.passUnretained(sink).toOpaque()
         let surface = cairo_svg_surface_create_for_stream(sinkWrite, ctx, width, height)!
         cairo_svg_surface_restrict_to_version(surface, CAIRO_SVG_VERSION_1_1)
-        try paint(surface, scale: 1)
+        let boxes = try paint(surface, scale: 1)
         cairo_surface_finish(surface)
         cairo_surface_destroy(surface)
-        return normaliseSVGIds(sink.data)
+        return (normaliseSVGIds(sink.data), TextLayout(width: width, height: height, boxes: boxes))
     }
 
     /// The figure as a PNG at `scale` pixels per point.
@@ -137,10 +143,6 @@ extension Drawing {
     public func textLayout() throws -> TextLayout {
         let surface = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, nil)!
         defer { cairo_surface_destroy(surface) }
-        let cr = cairo_create(surface)!
-        defer { cairo_destroy(cr) }
-        let canvas = Canvas(cr: cr, fonts: try Fonts.shared())
-        draw(canvas)
-        return TextLayout(width: width, height: height, boxes: canvas.textBoxes)
+        return TextLayout(width: width, height: height, boxes: try paint(surface, scale: 1))
     }
 }

@@ -45,7 +45,7 @@ public func tickLabel(_ v: Double) -> String {
     if a >= 1e4 || a < 1e-3 {
         let e = Int(Foundation.floor(Foundation.log10(a) + 1e-9))
         let mantissa = v / Foundation.pow(10, Double(e))
-        let exponent = "10^{" + (e < 0 ? "−\(-e)" : "\(e)") + "}"
+        let exponent = powerOfTen(e)
         if abs(mantissa - mantissa.rounded()) < 1e-6 {
             let m = Int(mantissa.rounded())
             return m == 1 ? exponent : m == -1 ? "−" + exponent : "\(m)×" + exponent
@@ -64,5 +64,8 @@ public func valueLabel(_ v: Double) -> String {
     let a = abs(v)
     if v == 0 || (a >= 1e-3 && a < 1e6) { return String(format: "%.3g", v) }
     let e = Int(Foundation.floor(Foundation.log10(a)))
-    return String(format: "%.2g", v / Foundation.pow(10, Double(e))) + "×10^{" + (e < 0 ? "−\(-e)" : "\(e)") + "}"
+    return String(format: "%.2g", v / Foundation.pow(10, Double(e))) + "×" + powerOfTen(e)
 }
+
+/// 10 to the power `e` in the figures' markup, with a true minus sign: `10^{4}`, `10^{−5}`.
+func powerOfTen(_ e: Int) -> String { "10^{" + (e < 0 ? "−\(-e)" : "\(e)") + "}" }

@@ -83,8 +83,7 @@ extension Template {
 
     /// `{{headline}}`: the paper's claims we check, and how many pass, fail and are inconclusive, by kind.
     public func headline() -> String {
-        let paper = orderedClaims.filter { Self.sectionOrder($0.section) < 200 }
-        let beyond = orderedClaims.filter { Self.sectionOrder($0.section) >= 200 }
+        let (paper, beyond) = paperAndBeyond
         func count(_ cs: [Claim], _ k: ClaimKind?, _ s: ClaimStatus) -> Int { cs.filter { (k == nil || $0.kind == k!) && $0.status == s }.count }
         let checked = paper.filter { $0.status != .unchecked }
         func part(_ k: ClaimKind) -> String {
@@ -115,11 +114,15 @@ extension Template {
                 + "\(n(.exact, .pass)) | \(n(.exact, .fail)) | \(n(.exact, .unchecked)) |"
         }
         for s in sections { rows.append(row("[\(s)](#\(Self.sectionAnchor(s)))", orderedClaims.filter { $0.section == s })) }
-        let beyond = orderedClaims.filter { Self.sectionOrder($0.section) >= 200 }
-        let paper = orderedClaims.filter { Self.sectionOrder($0.section) < 200 }
+        let (paper, beyond) = paperAndBeyond
         rows.append(row("**the paper's claims**", paper))
         if !beyond.isEmpty { rows.append(row("**beyond the paper**", beyond)) }
         return rows.joined(separator: "\n")
+    }
+
+    /// The run's claims split into the paper's (§…, the appendix) and those beyond it, which are counted apart.
+    var paperAndBeyond: (paper: [Claim], beyond: [Claim]) {
+        (orderedClaims.filter { Self.sectionOrder($0.section) < 200 }, orderedClaims.filter { Self.sectionOrder($0.section) >= 200 })
     }
 
     /// The sections of the run's claims, in the paper's order.
