@@ -75,7 +75,18 @@ extension Trainer {
             catch let e as EngineError { out[i] = .failure(e) }
             catch { out[i] = .failure(.invalidConfig("\(error)")) }
         }
-        return try out.values.map { try $0!.get() }
+        let models = try out.values.map { try $0!.get() }
+        for (s, a) in zip(specs, models) {
+            WeightRecorder.note {
+                RecordedInstance(kind: "abs", seed: s.seed, settings: ["n": Double(s.n), "m": Double(s.m)],
+                                 arrays: [RecordedArray(name: "W1", shape: [a.m, a.n], values: a.W1),
+                                          RecordedArray(name: "W2", shape: [a.n, a.m], values: a.W2),
+                                          RecordedArray(name: "b", shape: [a.b.count], values: a.b),
+                                          RecordedArray(name: "importance", shape: [s.importance.count], values: s.importance),
+                                          RecordedArray(name: "density", shape: [s.density.count], values: s.density)])
+            }
+        }
+        return models
     }
 
     static func trainAbsOne(_ spec: AbsSpec, recipe: TrainingRecipe, instance: Int) throws -> AbsModel {

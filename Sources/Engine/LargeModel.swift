@@ -54,13 +54,21 @@ public struct LargeModelSpec: Codable, Sendable, Hashable {
 
 /// Adam with warm-up and cosine decay (Liu et al.'s schedule; E1 of the beyond-paper plan).
 public struct LargeRecipe: Codable, Sendable, Hashable {
+    /// Adam steps, warm-up included.
     public var steps: Int
+    /// Samples per training batch.
     public var batch: Int
+    /// Peak learning rate, reached at the end of the warm-up, then decayed by cosine to 0.
     public var lr: Float
+    /// Steps of linear warm-up from lr/warmup to lr; must be below `steps`.
     public var warmup: Int
+    /// Adam's first-moment decay β₁ (PyTorch default 0.9).
     public var beta1: Float = 0.9
+    /// Adam's second-moment decay β₂ (PyTorch default 0.999).
     public var beta2: Float = 0.999
+    /// Adam's ε, added to the denominator (PyTorch default 1e-8).
     public var eps: Float = 1e-8
+    /// The training loss is recorded every `logEvery` steps (and at the last step).
     public var logEvery: Int
 
     public init(steps: Int, batch: Int, lr: Float, warmup: Int, logEvery: Int = 100) {
@@ -212,7 +220,17 @@ public enum LargeTrainer {
             }
             adamB.step(&state.b, state.gb, lr: lr, t: t + 1, recipe)
         }
-        return LargeModel(n: n, m: m, w: state.w, b: state.b, lossCurve: curve)
+        let model = LargeModel(n: n, m: m, w: state.w, b: state.b, lossCurve: curve)
+        WeightRecorder.note {
+            RecordedInstance(kind: "large", seed: spec.seed,
+                             settings: ["n": Double(n), "m": Double(m), "frozen": spec.mode == .trained ? 0 : spec.mode == .frozenRandom ? 1 : 2,
+                                        "l1": Double(spec.l1), "gamma": Double(spec.gamma), "value_scale": Double(spec.valueScale)],
+                             arrays: [RecordedArray(name: "W", shape: [n, m], values: model.w),
+                                      RecordedArray(name: "b", shape: [n], values: model.b),
+                                      RecordedArray(name: "probabilities", shape: [spec.probabilities.count], values: spec.probabilities),
+                                      RecordedArray(name: "loss_curve", shape: [curve.count], values: curve)])
+        }
+        return model
     }
 
     /// Liu et al.'s weight decay with factor lr·γ: γ ≥ 0 shrinks W; γ < 0 moves each row norm toward 1.

@@ -14,11 +14,15 @@ public func parallelFor(_ count: Int, threads: Int, _ body: @Sendable (Int) -> V
         return
     }
     let next = Atomic<Int>(0)
+    // The weight recorder bound by the caller, carried into the worker threads.
+    let recorder = WeightRecorder.current
     DispatchQueue.concurrentPerform(iterations: t) { _ in
-        while true {
-            let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-            if i >= count { break }
-            body(i)
+        WeightRecorder.$current.withValue(recorder) {
+            while true {
+                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if i >= count { break }
+                body(i)
+            }
         }
     }
 }

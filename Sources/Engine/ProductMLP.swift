@@ -124,8 +124,18 @@ public struct ProductMLP: Codable, Sendable {
                 }
             }
         }
-        return ProductMLP(d: d, hidden: h, activation: act, w1: Array(params[o1..<o2]), c1: Array(params[o2..<o3]),
-                          w2: Array(params[o3..<o4]), c2: Array(params[o4...]), relativeError: num / den)
+        let mlp = ProductMLP(d: d, hidden: h, activation: act, w1: Array(params[o1..<o2]), c1: Array(params[o2..<o3]),
+                             w2: Array(params[o3..<o4]), c2: Array(params[o4...]), relativeError: num / den)
+        WeightRecorder.note {
+            RecordedInstance(kind: "product-mlp", seed: seed,
+                             settings: ["d": Double(d), "hidden": Double(h), "steps": Double(steps), "lr": Double(lr),
+                                        "activation": act == .relu ? 0 : act == .gelu ? 1 : 2],
+                             arrays: [RecordedArray(name: "W1", shape: [h, inDim], values: mlp.w1),
+                                      RecordedArray(name: "c1", shape: [h], values: mlp.c1),
+                                      RecordedArray(name: "W2", shape: [d, h], values: mlp.w2),
+                                      RecordedArray(name: "c2", shape: [d], values: mlp.c2)])
+        }
+        return mlp
     }
 
     /// Per hidden unit: the largest share of its squared input weight on one coordinate pair (a_k, b_k).

@@ -8,12 +8,20 @@ import Foundation
 
 /// The optimiser recipe. Defaults are the official notebook's: AdamW (PyTorch defaults), constant lr.
 public struct TrainingRecipe: Codable, Sendable, Hashable {
+    /// Optimiser steps (notebook: 10,000).
     public var steps: Int
+    /// Samples per training batch; a positive multiple of 8 (notebook: 1024).
     public var batch: Int
+    /// AdamW learning rate (notebook: 1e-3); with `cosine`, the rate at step 1.
     public var lr: Float
+    /// AdamW's first-moment decay β₁ (PyTorch default 0.9).
     public var beta1: Float
+    /// AdamW's second-moment decay β₂ (PyTorch default 0.999).
     public var beta2: Float
+    /// AdamW's ε, added to the denominator √v̂ (PyTorch default 1e-8).
     public var eps: Float
+    /// AdamW's decoupled weight decay: each step first multiplies the parameters by 1 − lr·weightDecay
+    /// (notebook: 0.01).
     public var weightDecay: Float
     /// The training loss is recorded every `logEvery` steps (and at the last step).
     public var logEvery: Int
@@ -102,7 +110,9 @@ public enum Trainer {
             catch let e as EngineError { out[i] = .failure(e) }
             catch { out[i] = .failure(.invalidConfig("\(error)")) }
         }
-        return try out.values.map { try $0!.get() }
+        let trained = try out.values.map { try $0!.get() }
+        for t in trained { WeightRecorder.note { t.recorded } }
+        return trained
     }
 
     /// Trains one instance: Xavier-normal init from the spec's seed, then `recipe.steps` AdamW steps,
@@ -117,6 +127,7 @@ public enum Trainer {
         let t = try trainOne(spec, recipe: recipe, initial: initial) { step, model in
             if wanted.contains(step) { snapshots.append(model()) }
         }
+        WeightRecorder.note { t.recorded }
         return (t, snapshots)
     }
 

@@ -12,21 +12,30 @@ import Report
 public struct AdversarialConfig: Codable, Sendable {
     /// [K]'s setting (the paper states none): n = 20, m = 5, I = 0.9^i, 1/(1−S) from 1 to 10.
     public var n = 20, m = 5
+    /// Importance decay: feature i has importance I_i = decay^i ([K]: 0.9).
     public var decay = 0.9
+    /// 1/(1−S) of the vulnerability sweep: 20 values evenly spaced from 1 to 10; at each, `restarts` ReLU output
+    /// models and one linear model are trained.
     public var inverseDensities: [Double] = (0..<20).map { 1 + 9 * Double($0) / 19 }
     /// Best of this many restarts for the ReLU output model ([K]: 5); the linear reference has a unique optimum.
     public var restarts = 3
     /// Paper: the attack's size is 10 % of the average input L2 norm.
     public var attackFraction = 0.1
+    /// Optimiser recipe of every model here (the official notebook's: AdamW lr 1e-3, batch 1024, 10,000 steps).
     public var recipe = TrainingRecipe.notebook
+    /// Samples per evaluation batch: the clean and attacked losses at each sparsity, and the clean loss that ranks
+    /// the adversarially trained restarts.
     public var evalSamples = 8192
     /// Adversarial training (C7.6): the ReLU output model at 1−S = `trainingDensity` (the sweep's sparsest point,
     /// where superposition is strongest), trained under the attack at each of these fractions of the mean input norm,
     /// best of `restarts` by clean loss. The paper reports that about 0.8 removes superposition.
     public var trainingDensity: Float = 0.1
+    /// Attack strengths of the adversarial training (C7.6), as fractions of the mean input norm; must include 0,
+    /// the model trained without attack.
     public var trainingAttacks: [Float] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2]
     /// A feature is in superposition when Σ_{j≠i} (Ŵ_i·W_j)² exceeds this (the paper's colour scale reads 0 below it).
     public var superpositionThreshold = 0.05
+    /// Root seed; every instance's seed derives from it.
     public var seed: UInt64 = 7_01
     public init() {}
     var importance: [Float] { (0..<n).map { Float(pow(decay, Double($0))) } }

@@ -12,20 +12,26 @@ import Report
 public struct MotifConfig: Codable, Sendable {
     /// The paper states no config; [K] found the motif with n = 6, m = 10, 1−S = 0.2, I = 0.7^i, 5000 steps, batch 128.
     public var n = 6, m = 10
+    /// Importance decay: feature i has importance I_i = decay^i ([K]: 0.7).
     public var decay = 0.7
+    /// Feature density 1−S of training and evaluation ([K]: 0.2).
     public var density: Float = 0.2
     /// lr 0.01 as [K]'s §9 models (AdamW; the notebook's lr 1e-3 leaves these small models less converged after
     /// 5000 steps, and the motif rarer: `slowRecipe` is trained too and its counts reported beside).
     public var recipe = TrainingRecipe(steps: 5000, batch: 128, lr: 1e-2)
+    /// The notebook's lr 1e-3 (AdamW, 5000 steps, batch 128) on the same seeds; its motif counts are reported beside
+    /// those of `recipe`.
     public var slowRecipe = TrainingRecipe(steps: 5000, batch: 128)
     /// Models trained from different seeds per recipe; the one with the most motif instances (then the lowest loss) is drawn.
     public var restarts = 96
+    /// Samples for each model's per-feature output error, whose loss breaks ties between equal motif counts.
     public var evalSamples = 20_000
     /// An asymmetric neuron's input weights differ by at least this factor, and its output weights are reciprocal to
     /// them within this factor (the paper's example: in [2, −½], out [½, 2], a factor 4 both ways).
     public var ratio = 3.0
     /// A neuron stores a feature whose |W₁| is at least this fraction of the neuron's largest (as in `abs`).
     public var stores = 0.2
+    /// Root seed; every instance's seed derives from it.
     public var seed: UInt64 = 9_05
     public init() {}
     var importance: [Float] { (0..<n).map { Float(pow(decay, Double($0))) } }

@@ -10,7 +10,9 @@ import Report
 
 /// Settings of a basic-results sweep, with their sources.
 public struct BasicConfig: Codable, Sendable {
+    /// Features n (Fig 3.2: 20; Fig 3.3: 80).
     public var n: Int
+    /// Hidden dimensions m (Fig 3.2: 5; Fig 3.3: 20).
     public var m: Int
     /// Paper: I_i = 0.7^i (n = 20) and 0.9^i (n = 80).
     public var importanceDecay: Double
@@ -20,7 +22,9 @@ public struct BasicConfig: Codable, Sendable {
     public var restarts: Int
     /// Official notebook recipe.
     public var recipe = TrainingRecipe.notebook
+    /// Samples per evaluation batch; the restarts at one density share a batch and the lowest loss is kept.
     public var evalSamples = 65_536
+    /// Root seed; every instance's seed derives from it.
     public var seed: UInt64
 
     public var importance: [Float] { (0..<n).map { Float(pow(importanceDecay, Double($0))) } }

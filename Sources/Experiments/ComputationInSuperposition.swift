@@ -11,14 +11,18 @@ import Report
 public struct AbsConfig: Codable, Sendable {
     /// [K]'s dense model: n = 3, m = 6, I = 0.7^i.
     public var denseN = 3, denseM = 6
+    /// Importance decay of the dense model: I_i = denseDecay^i.
     public var denseDecay = 0.7
     /// Best of this many restarts for the dense model: a ReLU neuron that dies early stays dead (ours).
     public var denseRestarts = 4
     /// Paper Fig 9.3: n = 100, m = 40, I = 0.8^i, 1−S ∈ {1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001}; one run each, as the
     /// reproductions.
     public var n = 100, m = 40
+    /// Importance decay of the sparsity sweep's model: I_i = decay^i (Fig 9.3: 0.8).
     public var decay = 0.8
+    /// Feature densities 1−S of the sweep (Fig 9.3), one model each.
     public var densities: [Float] = [1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001]
+    /// Optimiser recipe of the dense model and the main sweep (the official notebook's).
     public var recipe = TrainingRecipe.notebook
     /// The same sweep again with the recipe of the reproduction whose pictures match the paper's ([K]): 2000 steps,
     /// batch 1024, AdamW lr 0.01 with cosine decay, weight decay 0.1 ([K] also clips gradients; we do not).
@@ -29,6 +33,7 @@ public struct AbsConfig: Codable, Sendable {
     /// Samples for each feature and sign in the conditional evaluation (x_i active with that sign, every other
     /// feature at the run's density), at 1−S ≤ 0.01, where few unconditional samples have a feature active.
     public var conditionalSamples = 2_000
+    /// Root seed; every instance's seed derives from it.
     public var seed: UInt64 = 9_01
     public init() {}
 }

@@ -9,12 +9,18 @@ import Plot
 import Report
 
 public struct ConfusedConfig: Codable, Sendable {
+    /// Models trained from independent seeds (n = 2 equal-importance dense features in m = 1, no bias); each is
+    /// drawn as a dot on the landscape.
     public var restarts = 4
+    /// Optimiser recipe (the official notebook's).
     public var recipe = TrainingRecipe.notebook
+    /// Samples for each trained model's loss (one shared evaluation batch).
     public var evalSamples = 1 << 20
     /// Cells per axis of the loss landscape over W = [w₁, w₂], and samples per cell.
     public var landscapeGrid = 61
+    /// Samples for the loss in each cell of the landscape.
     public var landscapeSamples = 8192
+    /// Root seed; every instance's seed derives from it.
     public var seed: UInt64 = 13_03
     public init() {}
 }

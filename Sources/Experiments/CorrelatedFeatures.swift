@@ -20,8 +20,11 @@ public struct CorrelatedConfig: Codable, Sendable {
     public var collapseDensities: [Float] = [0.6, 0.35, 0.17, 0.1, 0.02]
     /// §5.7 ([K]): 2 sets of 10 correlated features in m = 10 at 1−S = 0.01.
     public var localDensity: Float = 0.01
+    /// Optimiser recipe of every model here (the official notebook's: AdamW lr 1e-3, batch 1024, 10,000 steps).
     public var recipe = TrainingRecipe.notebook
+    /// Samples per evaluation batch; the fits of one model share a batch and are ranked by its loss.
     public var evalSamples = 1 << 18
+    /// Root seed; every instance's seed derives from it.
     public var seed: UInt64 = 5_06
 }
 

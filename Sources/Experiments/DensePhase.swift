@@ -22,8 +22,11 @@ public struct DenseConfig: Codable, Sendable {
     public var largeRecipe = LargeRecipe(steps: 2000, batch: 512, lr: 3e-3, warmup: 100, logEvery: 100)
     /// ‖W_i‖ above this counts as represented (as in the paper's §5 figures).
     public var representedNorm: Float = 0.5
+    /// Samples for each trained model's evaluated loss; the three arms of one shape share a batch.
     public var evalSamples = 16_384
+    /// Histogram bins of the interference cos(W_i, W_j) over [−1, 1].
     public var bins = 200
+    /// Root seed; every instance's seed derives from it (one per shape, shared by its three arms).
     public var seed: UInt64 = 20_01
     public init() {}
 }

@@ -130,7 +130,13 @@ public struct AnyExperiment: Sendable {
     public let keys: [String]
     /// A short hash of the first seed's key, recorded with each claim.
     public let configHash: String
+    /// The cache entry of each independent seed (`cacheID`).
+    var cacheIDs: [String]
+    /// The config as canonical JSON (sorted keys).
+    public let configJSON: Data
     let validateBody: @Sendable () throws -> Void
+    let makeVariant: @Sendable (Data, Int?) throws -> AnyExperiment
+    let fieldsBody: @Sendable () -> [ConfigField]
     let compute: @Sendable (Int, RunContext) throws -> Data
     let render: @Sendable ([Data]) throws -> (figures: [FigureOutput], claims: [Claim])
 
@@ -138,7 +144,10 @@ public struct AnyExperiment: Sendable {
     public var key: String { keys[0] }
 
     /// The cache entry's name for independent seed `k`.
-    public func cacheID(_ k: Int) -> String { k == 0 ? id : "\(id).seed\(k)" }
+    public func cacheID(_ k: Int) -> String { cacheIDs[k] }
+
+    /// The cache entry holding the weights that independent seed `k` trained (`WeightsPayload`).
+    public func weightsID(_ k: Int) -> String { cacheID(k) + ".weights" }
 
     /// - Parameters:
     ///   - code: the source hashes to key by (the build's own by default; tests pass others).
@@ -152,9 +161,18 @@ public struct AnyExperiment: Sendable {
             String(decoding: try! canonicalJSON(CacheKey(experiment: v.id, experimentVersion: v.version, engineVersion: engineVersion,
                                                           code: code, config: AnyEncodable(v.config))), as: UTF8.self)
         }
-        let h = String(fnv1a64(Array(keys[0].utf8)), radix: 16)
-        configHash = String(repeating: "0", count: 16 - h.count) + h
+        configHash = keyHash(keys[0])
+        cacheIDs = keys.indices.map { [id = e.id] k in k == 0 ? id : "\(id).seed\(k)" }
+        configJSON = (try? canonicalJSON(e.config)) ?? Data()
         let seeds = self.seeds
+        makeVariant = { data, count in
+            var v = e
+            do { v.config = try JSONDecoder().decode(E.Config.self, from: data) } catch {
+                throw VariantError("the config does not fit \(e.id)'s fields: \(describe(error))")
+            }
+            return AnyExperiment(v, code: table, seeds: count ?? e.independentSeeds)
+        }
+        fieldsBody = { Variant.fields(of: e.config) }
         validateBody = {
             if !missing.isEmpty {
                 throw EngineError.invalidConfig("\(e.id) names source files the build did not hash: \(missing.joined(separator: ", "))")
@@ -181,8 +199,35 @@ public struct AnyExperiment: Sendable {
     }
 
     public func validate() throws { try validateBody() }
+
+    /// This experiment with its cache entries named by content where its keys differ from `base`'s.
+    func sharingCache(with base: AnyExperiment) -> AnyExperiment {
+        var v = self
+        v.cacheIDs = keys.indices.map { k in
+            k < base.keys.count && base.keys[k] == keys[k] ? base.cacheIDs[k] : "\(id)-\(keyHash(keys[k]))"
+        }
+        return v
+    }
+
+    /// Whether every seed is the paper's own (same key as the registry's experiment).
+    public func isSameRun(as base: AnyExperiment) -> Bool { keys.count == base.keys.count && keys == base.keys }
     /// Runs independent seed `k` of the experiment and returns its results as canonical JSON.
     public func run(seed k: Int, _ ctx: RunContext) throws -> Data { try compute(k, ctx) }
     /// Figures (from the first seed) and claims (joined over seeds) from each seed's results (cheap; never trains).
     public func outputs(from results: [Data]) throws -> (figures: [FigureOutput], claims: [Claim]) { try render(results) }
+}
+
+/// A decoding error in one line: the field's path and what was wrong.
+func describe(_ error: Error) -> String {
+    func path(_ ctx: DecodingError.Context) -> String {
+        ctx.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+    switch error as? DecodingError {
+    case .typeMismatch(_, let c)?, .valueNotFound(_, let c)?, .dataCorrupted(let c)?:
+        return "\(path(c)): \(c.debugDescription)"
+    case .keyNotFound(let k, let c)?:
+        return "\(path(c).isEmpty ? "" : path(c) + ".")\(k.stringValue) is missing"
+    default:
+        return "\(error)"
+    }
 }

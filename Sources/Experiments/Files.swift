@@ -32,7 +32,8 @@ public enum Files {
         if let old = try? Data(contentsOf: url), old == data { return false }
         let dir = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        // The host name too: sweep tasks on several machines may share a cache folder (and a process id).
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.hostName).\(getpid()).tmp")
         let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw PipelineError.io("cannot write \(tmp.path): \(String(cString: strerror(errno)))") }
         var ok = true

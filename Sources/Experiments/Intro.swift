@@ -12,6 +12,7 @@ import Report
 public struct IntroConfig: Codable, Sendable {
     /// Paper §1: five features, two dimensions.
     public var n = 5
+    /// Hidden dimensions m; must be 2, since the figure draws the plane.
     public var m = 2
     /// Official notebook [O]: I_i = 0.9^i (the paper gives no values).
     public var importanceDecay = 0.9
@@ -26,6 +27,7 @@ public struct IntroConfig: Codable, Sendable {
     public var recipe = TrainingRecipe.notebook
     /// Samples in each evaluation batch (Monte Carlo standard error ≈ 0.1 % of the dense loss).
     public var evalSamples = 131_072
+    /// Root seed; every instance's seed derives from it.
     public var seed: UInt64 = 2022_09_14
 
     public init() {}

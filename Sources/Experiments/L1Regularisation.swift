@@ -9,20 +9,29 @@ import Plot
 import Report
 
 public struct L1Config: Codable, Sendable {
+    /// Features n and hidden dimensions m of the penalised models.
     public var n = 10, m = 5
+    /// Importance decay: feature i has importance I_i = decay^i.
     public var decay = 0.75
+    /// Feature density 1−S of every model, in the λ sweep and the fine-tuning.
     public var density: Float = 0.06
     /// λ values (the paper gives none); the penalty is added per sample beside the importance-weighted error.
     public var lambdas: [Float] = [0, 0.003, 0.01, 0.03, 0.1, 0.3, 1]
+    /// Restarts per hidden layer and λ; the best by its trained objective (loss plus λ E‖h‖₁) is kept.
     public var restarts = 8
     /// The hidden layers penalised: the §8 model's ReLU and the §3 model's linear one.
     public var hiddenLayers: [HiddenActivation] = [.relu, .linear]
+    /// Optimiser recipe of the λ sweep (the official notebook's).
     public var recipe = TrainingRecipe.notebook
+    /// Samples for each model's reconstruction loss (one shared batch for the sweep, one for the fine-tuning).
     public var evalSamples = 65_536
     /// C10.3: small penalties fine-tuned from the λ = 0 optimum (λ = 0 itself as the control), each on the same data
     /// stream and evaluated on the same samples, so that the loss change against the superposition removed shows.
     public var warmLambdas: [Float] = [0, 0.001, 0.003, 0.01, 0.03]
+    /// Fine-tuning recipe of the C10.3 arms (`warmLambdas`): AdamW lr 3e-4, batch 1024, 5,000 steps from the
+    /// λ = 0 optimum.
     public var warmRecipe = TrainingRecipe(steps: 5_000, batch: 1024, lr: 3e-4, logEvery: 1_000)
+    /// Root seed; every instance's seed derives from it.
     public var seed: UInt64 = 10_01
     public init() {}
 }

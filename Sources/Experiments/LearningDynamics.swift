@@ -17,21 +17,29 @@ public struct DynamicsConfig: Codable, Sendable {
     /// of the digon plateau of our §5 sweep (1/(1−S) ≈ 2.6–3.7), so that the end state is digons under the plain
     /// notebook optimiser ([K] re-creates Adam every step).
     public var n = 100
+    /// Hidden dimensions m of the Fig 6.1 model.
     public var m = 10
+    /// Feature density 1−S of the Fig 6.1 model (see `n`; [K] uses 0.45).
     public var density: Float = 0.3
+    /// Factor on the Xavier-normal initial W of both models: the small initialisation.
     public var initScale: Float = 0.1
     /// Seeds tried; the figure shows the first whose features all end as digons (the paper shows "one model where
     /// all the features converge into digons").
     public var seeds = 4
+    /// Optimiser of the Fig 6.1 model: the notebook's AdamW (lr 1e-3, batch 1024) for 20,000 steps.
     public var recipe = TrainingRecipe(steps: 20_000, batch: 1024, logEvery: 1_000)
     /// Log-spaced checkpoints from step 10 to the last step.
     public var checkpoints = 80
+    /// Samples for the loss at each checkpoint (one shared batch per model).
     public var evalSamples = 1 << 16
     /// Fig 6.2 ([K]): n = 6 in 2 correlated sets of 3, m = 3, 1−S = 0.01, init × 0.1, batch 256, lr 5e-3 constant,
     /// 10,000 steps.
     public var correlatedDensity: Float = 0.01
+    /// Seeds trained of the Fig 6.2 model (6 features in 2 correlated sets of 3, m = 3).
     public var correlatedSeeds = 4
+    /// Optimiser of the Fig 6.2 model ([K]): AdamW lr 5e-3 constant, batch 256, 10,000 steps.
     public var correlatedRecipe = TrainingRecipe(steps: 10_000, batch: 256, lr: 5e-3, logEvery: 1_000)
+    /// Root seed; every instance's seed derives from it.
     public var seed: UInt64 = 6_01
 }
 

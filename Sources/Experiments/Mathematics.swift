@@ -11,19 +11,27 @@ import Report
 public struct MathConfig: Codable, Sendable {
     /// Catalogue C3.12: a random 3×6 W with I = 0.8^i.
     public var gaussianN = 6, gaussianM = 3
+    /// Importance decay of the Gaussian check: I_i = gaussianDecay^i.
     public var gaussianDecay = 0.8
+    /// Monte Carlo samples of the linear model's loss on x ~ N(0, I), checked against the closed form (C3.12).
     public var gaussianSamples = 2_000_000
     /// The model whose loss is decomposed: n = 5, m = 2, I = 0.9^i (the intro's), trained at 1−S = 0.1.
     public var n = 5, m = 2
+    /// Importance decay of the decomposed model: I_i = decay^i.
     public var decay = 0.9
+    /// Feature density 1−S at which the decomposed model is trained and its loss decomposed.
     public var density: Float = 0.1
+    /// Optimiser recipe of the decomposed model (the official notebook's).
     public var recipe = TrainingRecipe.notebook
     /// Direct Monte Carlo samples of the full loss, and the midpoint-rule budget per sparsity pattern
     /// (a pattern with k active features gets ⌊budget^(1/k)⌋ points per dimension).
     public var directSamples = 1 << 21
+    /// Midpoint-rule budget per sparsity pattern (k active features get ⌊budget^(1/k)⌋ points per dimension);
+    /// at least 2^n.
     public var quadratureBudget = 1 << 20
     /// Samples per feature for the 1-sparse Monte Carlo.
     public var oneSparseSamples = 1 << 18
+    /// Root seed; every instance's seed derives from it.
     public var seed: UInt64 = 3_20
     public init() {}
 }

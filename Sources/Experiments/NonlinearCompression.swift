@@ -10,6 +10,7 @@ import Plot
 import Report
 
 public struct NonlinearConfig: Codable, Sendable {
+    /// Bin counts Z of the packing t = (⌊Zx⌋ + y)/Z, one loss curve each.
     public var zs = [2, 3, 4, 6, 8]
     /// Ramp widths ε, in units of t (the compressed value), from 0 to 0.2.
     public var epsilons: [Double] = (0...20).map { Double($0) / 100 }
@@ -17,6 +18,7 @@ public struct NonlinearConfig: Codable, Sendable {
     public var grid = 1000
     /// The explicit ReLU network (CA.2): Z and the ramp width, in units of one bin, of both encoder and decoder.
     public var networkZ = 3
+    /// Ramp width δ of the explicit ReLU network's encoder and decoder, in units of one bin (1/Z); in [0, 1).
     public var networkEpsilon = 0.1
     public init() {}
 }

@@ -17,12 +17,15 @@ public struct PhaseConfig: Codable, Sendable {
     public var densities: [Double] = (0..<20).map { pow(10, -2 * Double($0) / 19) }
     /// Best of this many restarts per cell (the paper trains ten and averages nine; [K] keeps the best of 10/20).
     public var restarts = 3
+    /// Optimiser recipe of every cell (the official notebook's).
     public var recipe = TrainingRecipe.notebook
+    /// Samples per cell's evaluation batch, shared by its restarts, which are ranked by it.
     public var evalSamples = 16_384
     /// Cells per axis of the theoretical diagram.
     public var theoryGrid = 200
     /// Samples per prototype loss check (C4.5, C4.8).
     public var prototypeSamples = 1 << 24
+    /// Root seed; every instance's seed derives from it.
     public var seed: UInt64
 
     public var m: Int { n - 1 }

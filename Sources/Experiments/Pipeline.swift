@@ -151,13 +151,14 @@ public struct Pipeline: Sendable {
     }
 
     /// Results (from the cache or trained), figures rendered in memory, and claims. Call with the lock held.
-    func produce(_ chosen: [AnyExperiment], force: Bool, threads: Int) throws -> Production {
+    /// `causes`: apply paper/causes.tsv (the paper's runs; a variant's claims carry no cause).
+    func produce(_ chosen: [AnyExperiment], force: Bool, threads: Int, causes applyCauses: Bool = true) throws -> Production {
         let cache = ResultsCache(directory: paths.cache)
         var p = Production()
         let ctx = RunContext(threads: threads, log: log)
         // Read before any training, so that a malformed table stops the run at once.
         var causes: [String: FailureCause] = [:]
-        if let text = try? String(contentsOf: paths.causes, encoding: .utf8) {
+        if applyCauses, let text = try? String(contentsOf: paths.causes, encoding: .utf8) {
             causes = try CausesFile.parse(text, file: "paper/causes.tsv")
         }
         for (k, e) in chosen.enumerated() {
@@ -166,8 +167,11 @@ public struct Pipeline: Sendable {
             var seedResults: [Data] = []
             var trainedAny = false, cachedAny = false
             func train(_ s: Int) throws -> Data {
-                let d: Data
-                do { d = try e.run(seed: s, ctx) } catch { throw PipelineError.experimentFailed(e.id, "\(error)") }
+                let d: Data, recorder = WeightRecorder()
+                do { d = try WeightRecorder.$current.withValue(recorder) { try e.run(seed: s, ctx) } }
+                catch { throw PipelineError.experimentFailed(e.id, "\(error)") }
+                // The trained weights first: a results entry never stands without its weights beside it.
+                try cache.store(id: e.weightsID(s), key: e.keys[s], payload: try WeightsPayload.encode(recorder.instances))
                 try cache.store(id: e.cacheID(s), key: e.keys[s], payload: d)
                 trainedAny = true
                 return d

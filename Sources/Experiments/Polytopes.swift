@@ -21,9 +21,11 @@ public struct PolytopeConfig: Codable, Sendable {
     public var restarts = 4
     /// Restarts for the uniform triangle and pentagon (the best is kept; the last triangle starts as an ideal one).
     public var uniformRestarts = 6
+    /// Optimiser recipe of every fit (the official notebook's).
     public var recipe = TrainingRecipe.notebook
     /// Samples for each loss; every fit at one ρ is evaluated on the same samples, so differences are precise.
     public var evalSamples = 1 << 20
+    /// Root seed; every instance's seed derives from it.
     public var seed: UInt64 = 5_05
 }
 

@@ -11,7 +11,9 @@ import Report
 public struct PrivilegedConfig: Codable, Sendable {
     /// Paper: n = 10, m = 5, I = 0.75^i.
     public var n = 10
+    /// Hidden neurons m.
     public var m = 5
+    /// Importance decay: feature i has importance I_i = importanceDecay^i.
     public var importanceDecay = 0.75
     /// One density per regime the paper names (all monosemantic; three features in two neurons; five in three;
     /// six in four; eight in five; features as pairs of neurons).
@@ -20,12 +22,16 @@ public struct PrivilegedConfig: Codable, Sendable {
     public var restarts = 32
     /// Density at which the linear-hidden model (no privileged basis) is trained for comparison.
     public var comparisonDensity: Float = 0.35
+    /// Optimiser recipe of every model here (the official notebook's: AdamW lr 1e-3, batch 1024, 10,000 steps).
     public var recipe = TrainingRecipe.notebook
+    /// Samples per evaluation batch; the restarts at one density share a batch and are ranked by its loss.
     public var evalSamples = 16_384
     /// C8.12: the same model with a trained hidden bias, h = ReLU(Wx + c), best of `hiddenBiasRestarts` at each of
     /// these densities (one dense, one sparse regime of the sweep).
     public var hiddenBiasDensities: [Float] = [0.35, 0.06]
+    /// Restarts per hidden-bias density (C8.12); the lowest loss is kept.
     public var hiddenBiasRestarts = 8
+    /// Root seed; every instance's seed derives from it.
     public var seed: UInt64 = 8_01
     public init() {}
     public var importance: [Float] { (0..<n).map { Float(pow(importanceDecay, Double($0))) } }

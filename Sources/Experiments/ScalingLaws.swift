@@ -10,7 +10,9 @@ import Plot
 import Report
 
 public struct ScalingConfig: Codable, Sendable {
+    /// Features n, of frequency p_i ∝ i^(−α).
     public var n = 1024
+    /// Hidden dimensions m of the sweep: at least two, each a multiple of 8 below n (the loss–m slope is fitted).
     public var ms = [16, 32, 64, 128]
     /// Frequency exponents: uniform (0) and a heavy head (1.5).
     public var alphas: [Double] = [0, 1.5]
@@ -20,8 +22,11 @@ public struct ScalingConfig: Codable, Sendable {
     public var valueScale: Float = 2
     /// Liu et al.'s optimiser (AdamW lr 1e-2, warm-up, cosine); steps and batch are ours (CPU size; see the report).
     public var recipe = LargeRecipe(steps: 2000, batch: 512, lr: 1e-2, warmup: 100, logEvery: 100)
+    /// ‖W_i‖ above this counts as represented.
     public var representedNorm: Float = 0.5
+    /// Samples for each model's evaluated loss.
     public var evalSamples = 32_768
+    /// Root seed; every instance's seed derives from it (by α and m, so the two γ arms share one).
     public var seed: UInt64 = 20_02
     public init() {}
 

@@ -9,17 +9,22 @@ import Plot
 import Report
 
 public struct SparseBasisConfig: Codable, Sendable {
+    /// Features n and hidden dimensions m (E1's n = 1024, m = 64); m must be a multiple of 8 below n.
     public var n = 1024, m = 64
     /// E1's data: two active features per sample, values U[0, 1).
     public var activePerSample: Float = 2
     /// λ of λ·mean_i ‖W_i‖₁; a Gaussian row of norm 1 has ‖W_i‖₁ ≈ √(2m/π) ≈ 6.4 at m = 64, so λ = 0.1 weighs about
     /// as much as the whole reconstruction loss of the zero model (2/3).
     public var lambdas: [Float] = [0, 0.001, 0.003, 0.01, 0.03, 0.1]
+    /// E1's optimiser: Adam lr 3e-3, 150 warm-up steps then cosine, batch 512, 3000 steps.
     public var recipe = LargeRecipe(steps: 3000, batch: 512, lr: 3e-3, warmup: 150, logEvery: 100)
+    /// ‖W_i‖ above this counts as represented; the sparsity statistics are taken over represented rows.
     public var representedNorm: Float = 0.5
     /// An entry counts in the support when |w_ij| ≥ this fraction of its row's largest |w|.
     public var supportFraction: Float = 0.01
+    /// Samples for each model's evaluated loss (one shared batch).
     public var evalSamples = 16_384
+    /// Root seed; every λ's model is trained from it (the same start), and the other seeds derive from it.
     public var seed: UInt64 = 20_03
     public init() {}
 }

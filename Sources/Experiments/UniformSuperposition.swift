@@ -13,6 +13,7 @@ import Report
 public struct UniformConfig: Codable, Sendable {
     /// Paper Fig 5.1: n = 400, m = 30, I = 1.
     public var n = 400
+    /// Hidden dimensions m of the main sweep (Fig 5.1: 30).
     public var m = 30
     /// 1/(1−S), geometric from 1 to 30 (the paper's range is not stated; [K] sweeps 1…10, [O] 1…20).
     public var inverseDensities: [Double] = (0..<40).map { pow(30, Double($0) / 39) }
@@ -20,12 +21,14 @@ public struct UniformConfig: Codable, Sendable {
     public var smallerN = 200
     /// The m-doubling sweep (C5.4): m = 60 at every other sparsity.
     public var largerM = 60
+    /// The n- and m-check sweeps (C5.3, C5.4) use every `checkEvery`-th value of `inverseDensities`.
     public var checkEvery = 2
     /// [K]'s recipe for Fig 5.1: AdamW lr 1e-3 constant, batch 128, 10,000 steps ([K] also clips the gradient
     /// norm at 2; we do not).
     public var recipe = TrainingRecipe(steps: 10_000, batch: 128, logEvery: 1_000)
     /// Histogram bins of W_i·W_j over [−1.5, 1.5].
     public var interferenceBins = 60
+    /// Root seed; every instance's seed derives from it.
     public var seed: UInt64 = 5_01
 }
 

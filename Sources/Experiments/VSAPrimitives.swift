@@ -14,14 +14,20 @@ public struct VSAConfig: Codable, Sendable {
     public var dims = [128, 256, 512, 1024]
     /// Stored items as fractions of d.
     public var loadFractions: [Double] = [0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4]
+    /// (a) Codebook size D: each stored item is tested against D − 1 fresh random distractors.
     public var codebook = 256
     /// Independent tests per point (each a fresh bundle and fresh distractors).
     public var trials = 400
     /// (b) The gadget's λ values, and the product MLPs: d, hidden widths (×d), steps.
     public var gadgetLambdas: [Double] = [0.4, 0.2, 0.1, 0.05]
+    /// Dimension d of the product MLPs' inputs a and b (input 2d, output a ⊙ b).
     public var productD = 16
+    /// Hidden widths of the product MLPs, in multiples of d.
     public var widths = [2, 4, 8]
+    /// Training steps and batch size of each product MLP (Adam, linear warm-up over the first 5 % of steps,
+    /// then cosine decay).
     public var mlpSteps = 3000, mlpBatch = 128
+    /// Peak learning rate of the product MLPs.
     public var mlpLR: Float = 3e-3
     /// Seeds per MLP configuration (the claims use the median and give the range).
     public var mlpSeeds = 3
@@ -29,10 +35,13 @@ public struct VSAConfig: Codable, Sendable {
     public var memoryD = 1024
     /// The value codebook's size (the k stored values and distractors).
     public var memoryCodebook = 1024
+    /// (c) Stored key–value pairs k of the clean-up memory; each in 1…memoryCodebook.
     public var pairs = [4, 16, 64, 128, 256, 384, 512]
+    /// Inverse temperature β of the softmax-attention clean-up step, on scores divided by d.
     public var beta: Double = 32
     /// Independent recall tests per k.
     public var memoryTests = 400
+    /// Root seed; every instance's seed derives from it.
     public var seed: UInt64 = 20_04
     public init() {}
 }

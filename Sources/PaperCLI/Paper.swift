@@ -1,6 +1,7 @@
 // The `paper` command: a thin layer over the Experiments pipeline.
 //   paper build [--force] [--threads N]     run every experiment (cached), render figures, write the report
-//   paper run <experiment…> [--force]       run some experiments and render their figures; prints their claims
+//   paper run <experiment> [--set k=v]…     run an experiment (or a variant) into runs/<experiment>-<hash>/
+//   paper config <experiment>               every config field with its default and doc line (JSON)
 //   paper list                              the experiments and whether their results are cached
 //   paper explain <experiment…>             why an experiment would or would not be retrained
 
@@ -14,7 +15,7 @@ struct Paper: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paper",
         abstract: "Reproduce 'Toy Models of Superposition' (Elhage et al., 2022) and write the checked report.",
-        subcommands: [Build.self, Run.self, List.self, Explain.self, Check.self, Accept.self, Publish.self, Bench.self],
+        subcommands: [Build.self, Run.self, ConfigCommand.self, Export.self, Sweep.self, TaskCommand.self, Gather.self, List.self, Explain.self, Check.self, Accept.self, Publish.self, Bench.self],
         defaultSubcommand: Build.self)
 }
 
@@ -74,26 +75,106 @@ struct Build: ParsableCommand {
 }
 
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the named experiments and render their figures.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run an experiment, as the paper has it or as a variant, into a folder of its own.",
+        discussion: """
+            Writes runs/<experiment>-<config hash>/ (or --out): figures, claims judged with the paper's rules, the \
+            full config and a one-page report. Never writes figures/, paper/ or the README (`paper build` does). \
+            Fields and their defaults: `paper config <experiment>`.
+            """)
     @OptionGroup var common: Common
+    @OptionGroup var variant: VariantOptions
     @Flag(help: "Ignore the cache and retrain.") var force = false
-    @Argument(help: "Experiment names (see `paper list`).") var experiments: [String]
-
-    func validate() throws {
-        guard !experiments.isEmpty else { throw ValidationError("name at least one experiment (see `paper list`)") }
-    }
+    @Option(help: "The folder to write (default runs/<experiment>-<config hash>/).") var out: String?
+    @Argument(help: "Experiment name (see `paper list`).") var experiment: String
 
     func run() throws {
-        let s = try common.pipeline.build(names: experiments, force: force, threads: common.threads, writeReport: false)
-        for c in s.claims {
-            print("  \(c.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(c.id): ours \(c.ourValue.map { "\($0)" } ?? "—") · paper \(c.paperValue.map { "\($0)" } ?? "—")")
-            if let sp = c.spread { print("            seeds: \(sp)") }
-            if c.status == .fail || c.status == .inconclusive { print("            tolerance \(c.tolerance): \(c.reason)") }
+        let p = try common.pipeline
+        let base = try p.experiment(named: experiment)
+        let v = try variant.make(base)
+        let r = try p.runVariant(v, base: base, out: out.map { URL(fileURLWithPath: $0) }, command: commandLine(),
+                                 force: force, threads: common.threads)
+        for c in r.summary.claims {
+            print("  \(c.status.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(c.id): ours \(c.ourValue.map { "\($0)" } ?? "—") · paper \(c.paperValue.map { "\($0)" } ?? "—")")
+            if let sp = c.spread { print("               seeds: \(sp)") }
         }
-        print(s.line)
+        print(r.summary.line)
+        print("wrote \(r.folder.path)/ (report.md, index.html, claims.json, config.json, figures/)")
     }
 }
 
+/// `--set`, `--config` and `--seeds`: how a variant departs from the paper's config.
+struct VariantOptions: ParsableArguments {
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config field (repeatable).", valueName: "key=value"))
+    var sets: [String] = []
+    @Option(name: .customLong("config"), help: ArgumentHelp("A JSON file of config fields (as `paper config` prints).", valueName: "file"))
+    var configFile: String?
+    @Option(help: "Independent seeds (default: the experiment's own).") var seeds: Int?
+
+    /// The `--config` file's JSON, if one is given.
+    func file() throws -> JSONValue? {
+        guard let path = configFile else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("--config \(path): cannot read the file") }
+        do { return try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+            throw CLIError("--config \(path): not valid JSON (\(jsonErrorLine(error)))")
+        }
+    }
+
+    /// The variant of `base` these options describe; a one-line error names a bad key, value or file.
+    func make(_ base: AnyExperiment) throws -> AnyExperiment {
+        let file = try file()
+        do { return try base.variant(file: file, sets: sets, seeds: seeds) } catch let e as VariantError {
+            throw CLIError(e.description)
+        }
+    }
+}
+
+/// A JSON parse error in a few words.
+func jsonErrorLine(_ error: Error) -> String {
+    if case DecodingError.dataCorrupted(let c)? = error as? DecodingError {
+        let under = (c.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+        return under ?? c.debugDescription
+    }
+    return "\(error)"
+}
+
+/// The command as typed, for provenance.
+func commandLine() -> String {
+    (["paper"] + CommandLine.arguments.dropFirst()).map { a in
+        a.contains(where: { " \"'$".contains($0) }) ? "'" + a.replacingOccurrences(of: "'", with: "'\\''") + "'" : a
+    }.joined(separator: " ")
+}
+
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Print an experiment's config: every field with its value and doc line (JSON).",
+        discussion: """
+            The output is JSON: `config` holds the values (edit a copy and pass it to `paper run --config`), \
+            `fields` each dotted key with its default and doc line. --set and --config show a variant's values.
+            """)
+    @OptionGroup var common: Common
+    @OptionGroup var variant: VariantOptions
+    @Argument(help: "Experiment name (see `paper list`).") var experiment: String
+
+    func run() throws {
+        let p = try common.pipeline
+        let base = try p.experiment(named: experiment)
+        let v = try variant.make(base)
+        let defaults = Dictionary(base.configFields.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        var fields: [String: JSONValue] = [:]
+        for f in v.configFields {
+            var entry: [String: JSONValue] = ["default": defaults[f.key] ?? .null, "doc": f.doc.map { .string($0) } ?? .null]
+            if defaults[f.key] != f.value { entry["value"] = f.value }
+            fields[f.key] = .object(entry)
+        }
+        let doc: JSONValue = .object([
+            "experiment": .string(v.id), "title": .string(v.title), "section": .string(v.section),
+            "seeds": .int(Int64(v.seeds.count)), "config": v.configTree, "fields": .object(fields),
+        ])
+        print(String(decoding: try jsonText(doc), as: UTF8.self))
+    }
+}
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the experiments.")
     @OptionGroup var common: Common
@@ -179,4 +260,135 @@ struct Publish: ParsableCommand {
         print("site ready: \(common.root)/site/index.html (open it from the file system, or serve the folder)")
         print(s.line)
     }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write an experiment's trained weights, metrics and figure data as NumPy .npy files with a JSON manifest.",
+        discussion: "Writes exports/<experiment>-<config hash>/ (or --out). Weights come from the cache; a seed without them is retrained.")
+    @OptionGroup var common: Common
+    @OptionGroup var variant: VariantOptions
+    @Option(help: "The folder to write (default exports/<experiment>-<config hash>/).") var out: String?
+    @Argument(help: "Experiment name (see `paper list`).") var experiment: String
+
+    func run() throws {
+        let p = try common.pipeline
+        let v = try variant.make(try p.experiment(named: experiment))
+        let x = try p.export(v, out: out.map { URL(fileURLWithPath: $0) }, command: commandLine(), threads: common.threads)
+        print("wrote \(x.folder.path)/: \(x.files) files, \(x.instances) trained instances over \(v.seeds.count) seeds\(x.trained > 0 ? " (\(x.trained) seeds trained now)" : ""); see manifest.json")
+    }
+}
+
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run an experiment over a grid of config values and seeds, here or on a Slurm cluster.",
+        discussion: """
+            Each (variant, seed) is a task named by its content key in the shared cache; tasks already there are \\
+            skipped. --local runs the tasks here; --slurm submits one job array (sbatch --array) and a gather job \\
+            after it; --status lists done, running, pending, failed and missing tasks. The gathered variants are \\
+            written as `paper run` writes them (runs/<experiment>-<config hash>/).
+            """)
+    @OptionGroup var common: Common
+    @OptionGroup var variant: VariantOptions
+    @Option(name: .customLong("grid"), help: ArgumentHelp("Values of a field to sweep (repeatable).", valueName: "key=v1,v2,…"))
+    var grid: [String] = []
+    @Flag(help: "Run the tasks on this machine.") var local = false
+    @Flag(help: "Submit the tasks to Slurm.") var slurm = false
+    @Flag(help: "Say where each task stands.") var status = false
+    @Option(help: "Slurm partition.") var partition: String?
+    @Option(help: "At most this many array tasks at once (sbatch --array=…%K).") var maxRunning: Int?
+    @Option(help: "Threads of each Slurm task.") var taskThreads: Int = 1
+
+    func validate() throws {
+        guard [local, slurm, status].filter({ $0 }).count == 1 else { throw ValidationError("choose one of --local, --slurm and --status") }
+        if let k = maxRunning, k < 1 { throw ValidationError("--max-running must be at least 1, got \(k)") }
+        guard taskThreads >= 1 else { throw ValidationError("--task-threads must be at least 1, got \(taskThreads)") }
+        if partition != nil || maxRunning != nil, !slurm { throw ValidationError("--partition and --max-running go with --slurm") }
+    }
+
+    @Argument(help: "Experiment name (see `paper list`).") var experiment: String
+
+    func run() throws {
+        let p = try common.pipeline
+        let base = try p.experiment(named: experiment)
+        let variants: [(grid: [String], experiment: AnyExperiment)]
+        do { variants = try p.sweepVariants(base, file: try variant.file(), sets: variant.sets, grid: grid, seeds: variant.seeds) }
+        catch let e as VariantError { throw CLIError(e.description) }
+        let m = p.sweepManifest(base, variants: variants, sets: variant.sets)
+        let url = try p.writeSweep(m)
+        print("sweep \(url.deletingLastPathComponent().path): \(m.variants.count) variants × \(m.seeds) seeds = \(m.tasks.count) tasks")
+        let last = Slurm.lastSubmission(manifest: url)
+        var active: [Int: TaskState] = [:]
+        if let last { active = (try? Slurm.activeTasks(job: last.arrayJob)) ?? [:] }
+        let states = try p.sweepStatus(manifest: url, active: active)
+        let todo = states.indices.filter { states[$0] == .missing || states[$0] == .failed }
+        if status {
+            for s in [TaskState.done, .running, .pending, .failed, .missing] {
+                let ids = states.indices.filter { states[$0] == s }
+                print("  \(s.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(ids.count)\(ids.isEmpty || s == .done ? "" : ": tasks " + ids.map(String.init).joined(separator: ", "))")
+            }
+            let folder = url.deletingLastPathComponent()
+            for i in states.indices where states[i] == .failed {
+                let why = (try? String(contentsOf: folder.appendingPathComponent("tasks/\(i).failed"), encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                print("  task \(i) failed: \(why); log \(folder.path)/logs/task-\(i).out")
+            }
+            for i in states.indices where states[i] == .missing && last?.tasks.contains(i) == true {
+                print("  task \(i) was submitted (job \(last!.arrayJob)) but left no result; log \(folder.path)/logs/task-\(i).out")
+            }
+            return
+        }
+        if local {
+            for (n, i) in todo.enumerated() {
+                print("[\(n + 1)/\(todo.count)] task \(i): variant \(m.tasks[i].variant) \(m.variants[m.tasks[i].variant].grid.joined(separator: " ")) seed \(m.tasks[i].seed + 1)")
+                _ = try p.runTask(manifest: url, index: i, threads: common.threads)
+            }
+            for f in try p.gather(manifest: url) { print("wrote \(f.path)/") }
+            return
+        }
+        let busy = states.indices.filter { states[$0] == .running || states[$0] == .pending }
+        guard busy.isEmpty else {
+            throw CLIError("\(busy.count) tasks of job \(last?.arrayJob ?? "?") are still running or pending; wait, or scancel it, then submit again")
+        }
+        if todo.isEmpty {
+            print("every task is in the cache; gathering here")
+            for f in try p.gather(manifest: url) { print("wrote \(f.path)/") }
+            return
+        }
+        if let last { Slurm.cancel(last.gatherJob) }
+        let paper = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let root = URL(fileURLWithPath: common.root).standardizedFileURL.path
+        let sub = try Slurm.submit(manifest: url, tasks: todo, paper: paper, root: root, partition: partition,
+                                   maxRunning: maxRunning, threads: taskThreads)
+        print("submitted \(todo.count) of \(m.tasks.count) tasks as job array \(sub.arrayJob) and the gather as job \(sub.gatherJob); "
+              + "follow with `paper sweep \(experiment) … --status`")
+    }
+}
+
+struct TaskCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "task", abstract: "Run one task of a sweep (what each Slurm array task runs).")
+    @OptionGroup var common: Common
+    @Argument(help: "The sweep's manifest.json.") var manifest: String
+    @Argument(help: "The task's index.") var index: Int
+
+    func run() throws {
+        let trained = try common.pipeline.runTask(manifest: URL(fileURLWithPath: manifest), index: index, threads: common.threads)
+        print(trained ? "task \(index) trained" : "task \(index) was in the cache")
+    }
+}
+
+struct Gather: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write every variant of a finished sweep from the cache (the sweep's last job).")
+    @OptionGroup var common: Common
+    @Argument(help: "The sweep's manifest.json.") var manifest: String
+
+    func run() throws {
+        for f in try common.pipeline.gather(manifest: URL(fileURLWithPath: manifest)) { print("wrote \(f.path)/") }
+    }
+}
+
+/// An error found while running a command: printed as one line ("Error: …"), without the usage text.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ s: String) { description = s }
 }
