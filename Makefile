@@ -8,17 +8,28 @@
 # Both install any missing system package first (apt-get; sudo only when not root).
 
 SHELL := /bin/bash
-PACKAGES := libcairo2-dev pkg-config fonts-dejavu-core libcmark-gfm-dev libcmark-gfm-extensions-dev libopenblas-dev chromium
+PACKAGES := libcairo2-dev pkg-config fonts-dejavu-core libcmark-gfm-dev libcmark-gfm-extensions-dev libopenblas-dev
+# Only the tests use these: Chromium (the site in a browser) and a single-node Slurm (the sweep test).
+TEST_PACKAGES := chromium slurmctld slurmd slurm-client munge
 THREADS ?= $(shell nproc)
 FORCE ?=
 PAPER := .build/release/paper
 FORCE_FLAG := $(if $(filter 1 yes true,$(FORCE)),--force,)
 
-.PHONY: setup build paper test check publish bench bench-torch torch-golden clean
+
+.PHONY: setup test-setup install-packages build paper test check publish bench bench-torch torch-golden clean
 
 setup:
+	@$(MAKE) --no-print-directory install-packages WANT="$(PACKAGES)"
+
+# The tests' packages too, and numpy (the export test reads an export with it).
+test-setup: setup
+	@$(MAKE) --no-print-directory install-packages WANT="$(TEST_PACKAGES)"
+	@python3 -c 'import numpy' 2>/dev/null || { echo "installing numpy (pip)"; python3 -m pip install -q numpy; }
+
+install-packages:
 	@missing=""; \
-	for p in $(PACKAGES); do \
+	for p in $(WANT); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -34,7 +45,7 @@ build: setup
 paper: build
 	$(PAPER) build --threads $(THREADS) $(FORCE_FLAG)
 
-test: setup
+test: test-setup
 	swift test
 
 # Re-render every figure and compare with figures/ and paper/claims.json (fails on a visible change).

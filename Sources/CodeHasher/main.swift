@@ -44,11 +44,17 @@ var docs: [String: String] = [:]
         guard kind == "var" || kind == "let", !pending.isEmpty, !words.contains("static") else { continue }
         while let last = types.last, last.indent >= indent { types.removeLast() }
         guard let owner = types.last else { continue }
-        // `var a, b: Int` or `var a = 1`: the names before the first ':' or '='.
-        let decl = line.drop { $0 != " " }.drop { $0 == " " }
-        let head = words.firstIndex(of: kind).map { words[($0 + 1)...].joined(separator: " ") } ?? String(decl)
-        let names = head.prefix { $0 != ":" && $0 != "=" && $0 != "{" }.split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+        // `var a, b: Int`, `var a = 1, b = 2` or `var a: [Double] = f(1, 2)`: each top-level comma-separated part
+        // names one property, before its ':' or '='.
+        guard let at = words.firstIndex(of: kind) else { continue }
+        let head = words[(at + 1)...].joined(separator: " ")
+        var parts: [String] = [], cur = "", depth = 0
+        for ch in head {
+            if "([{<".contains(ch) { depth += 1 } else if ")]}>".contains(ch) { depth -= 1 }
+            if ch == "," && depth == 0 { parts.append(cur); cur = "" } else { cur.append(ch) }
+        }
+        parts.append(cur)
+        let names = parts.map { $0.prefix { $0 != ":" && $0 != "=" && $0 != "{" }.trimmingCharacters(in: .whitespaces) }
         for n in names where !n.isEmpty && n.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
             docs[owner.name + "." + n] = pending.joined(separator: " ")
         }

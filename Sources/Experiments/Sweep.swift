@@ -146,7 +146,7 @@ extension Pipeline {
             try? FileManager.default.removeItem(at: marker)
             return true
         } catch {
-            try? Files.write("\(error)\n", to: marker)
+            _ = try? Files.write("\(error)\n", to: marker)
             throw error
         }
     }

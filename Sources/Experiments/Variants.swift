@@ -84,6 +84,9 @@ public struct ConfigField: Sendable, Equatable {
     public var value: JSONValue
     /// The field's `///` doc comment in the source, if it has one.
     public var doc: String?
+    /// Whether the field holds reals (Double or Float, or lists of them): a whole number is written `1` in JSON, so
+    /// the value alone cannot say that `2.5` fits.
+    public var real: Bool = false
 }
 
 /// Why a variant could not be made: one line, naming the key or value.
@@ -109,7 +112,9 @@ public enum Variant {
                 if case .object = obj[key]!, let child, Mirror(reflecting: child).displayStyle == .struct {
                     walk(obj[key]!, child, path)
                 } else {
-                    out.append(ConfigField(key: path, value: obj[key]!, doc: fieldDocs[typeName + "." + key]))
+                    let real = child is Double || child is Float || child is [Double] || child is [Float] || child is [[Double]]
+                        || child is [[Float]]
+                    out.append(ConfigField(key: path, value: obj[key]!, doc: fieldDocs[typeName + "." + key], real: real))
                 }
             }
         }
@@ -119,7 +124,7 @@ public enum Variant {
 
     /// Applies `--config` file values, then `--set key=value` overrides, to the default config tree. Every key must
     /// exist and every value must have the default's type.
-    public static func apply(defaults: JSONValue, file: JSONValue?, sets: [String], experiment: String) throws -> JSONValue {
+    public static func apply(defaults: JSONValue, reals: Set<String> = [], file: JSONValue?, sets: [String], experiment: String) throws -> JSONValue {
         var tree = defaults
         if let file {
             var values = file
@@ -131,34 +136,39 @@ public enum Variant {
                 values = c
             }
             guard case .object = values else { throw VariantError("the config file must hold a JSON object of config fields") }
-            try merge(values, into: &tree, path: "", experiment: experiment)
+            try merge(values, into: &tree, path: "", experiment: experiment, reals: reals)
         }
         for s in sets {
             guard let eq = s.firstIndex(of: "=") else { throw VariantError("--set \(s): expected key=value") }
             let key = String(s[..<eq]).trimmingCharacters(in: .whitespaces), raw = String(s[s.index(after: eq)...])
             guard !key.isEmpty else { throw VariantError("--set \(s): the key is empty") }
             let old = try lookup(key, in: tree, experiment: experiment)
-            try set(key, to: try value(raw, like: old, key: key), in: &tree)
+            try set(key, to: try value(raw, like: old, key: key, reals: reals), in: &tree)
         }
         return tree
     }
 
     /// `raw` read as the type of `old`: JSON text, or a bare string for a string field, or a comma list for a list.
-    static func value(_ raw: String, like old: JSONValue, key: String) throws -> JSONValue {
+    static func value(_ raw: String, like old: JSONValue, key: String, reals: Set<String>) throws -> JSONValue {
         var text = raw.trimmingCharacters(in: .whitespaces)
         if case .array = old, !text.hasPrefix("[") { text = "[" + text + "]" }
         let parsed: JSONValue
         if let v = try? JSONValue.parse(text) { parsed = v }
         else if case .string = old { parsed = .string(raw) }
         else { throw VariantError("\(key)=\(raw): not a value; \(key) takes \(old.typeName) (default \(old.text))") }
-        return try conform(parsed, to: old, key: key)
+        return try conform(parsed, to: old, key: key, reals: reals)
     }
 
     /// `new` checked against the type of `old` (integers where the default is an integer; a number where it is a real).
-    static func conform(_ new: JSONValue, to old: JSONValue, key: String) throws -> JSONValue {
+    static func conform(_ new: JSONValue, to old: JSONValue, key: String, reals: Set<String>) throws -> JSONValue {
         func wrong() -> VariantError { VariantError("\(key)=\(new.text): \(key) takes \(old.typeName) (default \(old.text))") }
+        // The field this value sits in (`x[3]` is in `x`).
+        let field = String(key.prefix { $0 != "[" })
         switch (old, new) {
         case (.bool, .bool), (.string, .string): return new
+        case (.int, _) where reals.contains(field), (.uint, _) where reals.contains(field):
+            guard new.isNumber else { throw VariantError("\(key)=\(new.text): \(key) takes a number (default \(old.text))") }
+            return new
         case (.int, _), (.uint, _):
             guard new.isNumber else { throw wrong() }
             guard new.isInteger else { throw VariantError("\(key)=\(new.text): \(key) takes an integer (default \(old.text))") }
@@ -169,22 +179,27 @@ public enum Variant {
             return new
         case (.array(let a), .array(let b)):
             guard let first = a.first else { return new }
-            return .array(try b.enumerated().map { try conform($0.element, to: first, key: "\(key)[\($0.offset)]") })
-        case (.object, .object):
-            var tree = old
-            try merge(new, into: &tree, path: key, experiment: nil)
-            return tree
+            return .array(try b.enumerated().map { try conform($0.element, to: first, key: "\(key)[\($0.offset)]", reals: reals) })
+        case (.object(var tree), .object(let values)):
+            // A nested config given whole: each of its fields checked in turn.
+            for (k, v) in values.sorted(by: { $0.key < $1.key }) {
+                guard let o = tree[k] else {
+                    throw VariantError("unknown key '\(key).\(k)'; close keys: \(near(k, in: old).split(separator: ",").map { "\(key).\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", "))")
+                }
+                tree[k] = try conform(v, to: o, key: key + "." + k, reals: reals)
+            }
+            return .object(tree)
         case (.null, _): return new
         default: throw wrong()
         }
     }
 
-    static func merge(_ values: JSONValue, into tree: inout JSONValue, path: String, experiment: String?) throws {
+    static func merge(_ values: JSONValue, into tree: inout JSONValue, path: String, experiment: String?, reals: Set<String>) throws {
         guard case .object(let o) = values else { return }
         for (k, v) in o.sorted(by: { $0.key < $1.key }) {
             let key = path.isEmpty ? k : path + "." + k
             let old = try lookup(key, in: tree, experiment: experiment)
-            try set(key, to: try conform(v, to: old, key: key), in: &tree)
+            try set(key, to: try conform(v, to: old, key: key, reals: reals), in: &tree)
         }
     }
 
@@ -251,7 +266,8 @@ extension AnyExperiment {
 
     /// Makes a variant from `--config` and `--set` values.
     public func variant(file: JSONValue?, sets: [String], seeds: Int?) throws -> AnyExperiment {
-        try variant(config: try Variant.apply(defaults: configTree, file: file, sets: sets, experiment: id), seeds: seeds)
+        let reals = Set(configFields.filter(\.real).map(\.key))
+        return try variant(config: try Variant.apply(defaults: configTree, reals: reals, file: file, sets: sets, experiment: id), seeds: seeds)
     }
 
     /// Every field of the config, its value and doc line.

@@ -2,6 +2,9 @@
 //   paper build [--force] [--threads N]     run every experiment (cached), render figures, write the report
 //   paper run <experiment> [--set k=v]…     run an experiment (or a variant) into runs/<experiment>-<hash>/
 //   paper config <experiment>               every config field with its default and doc line (JSON)
+//   paper export <experiment> [--set k=v]…  weights, metrics and figure data as NumPy .npy with a manifest
+//   paper sweep <experiment> --grid k=a,b…  variants × seeds as tasks: --local, --slurm (one job array) or --status
+//   paper task <manifest> <i> / gather <manifest>   one sweep task / the sweep's gather step (what Slurm runs)
 //   paper list                              the experiments and whether their results are cached
 //   paper explain <experiment…>             why an experiment would or would not be retrained
 

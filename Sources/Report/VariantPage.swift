@@ -28,6 +28,15 @@ public struct VariantPage {
         self.figures = figures
     }
 
+    /// A long JSON list shown by its ends and length (config.json has it whole).
+    static func short(_ json: String) -> String {
+        guard json.count > 60, json.hasPrefix("["), json.hasSuffix("]") else { return json }
+        let items = json.dropFirst().dropLast().split(separator: ",")
+        guard items.count > 4, !json.dropFirst().contains("[") else { return json }
+        func num(_ s: Substring) -> String { Double(s).map(formatNumber) ?? String(s) }
+        return "[\(num(items[0])), \(num(items[1])), …, \(num(items[items.count - 1]))] (\(items.count) values)"
+    }
+
     /// The page as Markdown; figures are linked from `figures/`.
     public var markdown: String {
         func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
@@ -40,7 +49,7 @@ public struct VariantPage {
             out += "It does not: this is the paper's own config.\n\n"
         } else {
             out += "| field | the paper's run | this run |\n|---|---|---|\n"
-            for c in changes { out += "| `\(c.key)` | \(cell(c.paper)) | \(cell(c.ours)) |\n" }
+            for c in changes { out += "| `\(c.key)` | \(cell(Self.short(c.paper))) | \(cell(Self.short(c.ours))) |\n" }
             out += "\n"
         }
         out += "## Claims\n\n"

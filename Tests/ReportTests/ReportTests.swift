@@ -248,3 +248,19 @@ private func seedClaim(_ ours: Double) -> Claim {
         #expect(Site.typesetMath(s) == s, "\(s)")
     }
 }
+
+@Test func aVariantPageSaysWhatDiffersCountsItsClaimsAndShortensLongLists() {
+    let c = Claim.within("C5.4", section: "§5", "doubling m", paper: 2, ours: 1.2, tolerance: 0.2, reason: "r")
+    let page = VariantPage(experiment: "uniform", title: "Uniform", section: "§5", configHash: "abc", command: "paper run uniform --set n=40",
+                           commit: "0123", changes: [("n", "400", "40"), ("inverseDensities", "[1,1.5,2,2.5,3,3.5,4,4.5,5,5.5,6,6.5,7,7.5,8,8.5,9,9.5,10,11,12,30]", "[1,3]")],
+                           seeds: [1, 2], claims: [c], figures: [("dims", "a caption")])
+    let md = page.markdown
+    #expect(md.contains("| `n` | 400 | 40 |"))
+    #expect(md.contains("| `inverseDensities` | [1, 1.5, …, 30] (22 values) | [1,3] |"))
+    #expect(md.contains("1 claims: 0 pass, 1 fail, 0 inconclusive, 0 unchecked."))
+    #expect(md.contains("Produced by `paper run uniform --set n=40` at commit 0123"))
+    #expect(md.contains("![dims](figures/dims.svg)"))
+    let same = VariantPage(experiment: "uniform", title: "Uniform", section: "§5", configHash: "abc", command: "paper run uniform",
+                           commit: nil, changes: [], seeds: [1], claims: [], figures: [])
+    #expect(same.markdown.contains("It does not: this is the paper's own config.") && same.markdown.contains("draws no figure"))
+}

@@ -1,0 +1,56 @@
+#!/bin/bash
+# A single-node Slurm for the sweep test, in a scratch folder, as root on localhost:
+#   slurm-node.sh start DIR    write DIR/slurm.conf, start munged, slurmctld and slurmd; wait until the node is idle
+#   slurm-node.sh stop DIR     stop the daemons started from DIR (by their pid files) and remove the pid files
+# Client commands find the cluster with SLURM_CONF=DIR/slurm.conf. Needs Debian's slurmctld, slurmd, slurm-client
+# and munge (`make test` installs them).
+set -euo pipefail
+cmd=$1; dir=$(realpath -m "$2")
+case $cmd in
+start)
+  mkdir -p "$dir/state" "$dir/spool" "$dir/log"
+  cat > "$dir/slurm.conf" <<CONF
+ClusterName=papertest
+SlurmctldHost=localhost
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+StateSaveLocation=$dir/state
+SlurmdSpoolDir=$dir/spool
+SlurmctldPidFile=$dir/slurmctld.pid
+SlurmdPidFile=$dir/slurmd.pid
+SlurmctldLogFile=$dir/log/slurmctld.log
+SlurmdLogFile=$dir/log/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+ReturnToService=2
+MpiDefault=none
+MinJobAge=3600
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+NodeName=localhost CPUs=$(nproc) RealMemory=2000 State=UNKNOWN
+PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+CONF
+  export SLURM_CONF=$dir/slurm.conf
+  mkdir -p /run/munge && chown munge:munge /run/munge
+  pgrep -x munged >/dev/null || runuser -u munge -- munged --force
+  slurmctld -f "$dir/slurm.conf"
+  slurmd -f "$dir/slurm.conf"
+  for _ in $(seq 1 60); do
+    if sinfo -h -o '%t' 2>/dev/null | grep -q idle; then exit 0; fi
+    sleep 0.5
+  done
+  echo "the Slurm node did not become idle in 30 s; logs in $dir/log" >&2
+  exit 1
+  ;;
+stop)
+  for d in slurmd slurmctld; do
+    if [ -f "$dir/$d.pid" ]; then kill "$(cat "$dir/$d.pid")" 2>/dev/null || true; rm -f "$dir/$d.pid"; fi
+    pkill -f "^$d -f $dir/slurm.conf" 2>/dev/null || true
+  done
+  ;;
+*) echo "usage: slurm-node.sh start|stop DIR" >&2; exit 2 ;;
+esac
