@@ -25,7 +25,8 @@ setup:
 # The tests' packages too, and numpy (the export test reads an export with it).
 test-setup: setup
 	@$(MAKE) --no-print-directory install-packages WANT="$(TEST_PACKAGES)"
-	@python3 -c 'import numpy' 2>/dev/null || { echo "installing numpy (pip)"; python3 -m pip install -q numpy; }
+	@python3 -c 'import numpy' 2>/dev/null || { echo "installing numpy"; python3 -m pip install -q numpy 2>/dev/null \
+	  || $(MAKE) --no-print-directory install-packages WANT=python3-numpy; }
 
 install-packages:
 	@missing=""; \

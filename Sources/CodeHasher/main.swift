@@ -3,7 +3,7 @@
 // It holds two tables:
 // - `codeHashes`: each source file that decides results (its path under Sources/) to the FNV-1a 64-bit hash of its
 //   code. Lines that are only a comment (`//`, `///`) are left out of the hash, so that documenting a field never
-//   retrains an experiment; every other byte counts.
+//   retrains an experiment; every other byte counts, lines of multi-line string literals included.
 // - `fieldDocs`: the `///` doc comment of every stored property, keyed "Type.property" (what `paper config` prints).
 //   A type is the innermost `struct`/`class`/`enum`/`extension` declared at a smaller indentation than the property.
 
@@ -70,7 +70,11 @@ for path in args.dropFirst(3) {
     let text = String(decoding: data, as: UTF8.self)
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for line in lines where !line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("//") {
+    var inString = false  // inside a multi-line string literal, where `//` starts no comment
+    for line in lines {
+        let isComment = !inString && line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("//")
+        if line.components(separatedBy: "\"\"\"").count % 2 == 0 { inString.toggle() }
+        if isComment { continue }
         for b in line.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
         h = (h ^ 0x0A) &* 0x0000_0100_0000_01b3
     }

@@ -1,7 +1,7 @@
 // Paper §3, Demonstrating Superposition, "Basic Results": n = 20 features of importance 0.7^i in m = 5
 // dimensions, the linear model against the ReLU output model over feature densities 1 … 0.001; and the same at
 // n = 80, m = 20, importance 0.9^i ("essentially a rescaled version"). Two experiments of one type.
-// Run alone: `paper run basic20 basic80`.
+// Run alone: `paper run basic20` (or `paper run basic80`).
 
 import Engine
 import Foundation

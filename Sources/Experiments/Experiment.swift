@@ -137,6 +137,7 @@ public struct AnyExperiment: Sendable {
     let validateBody: @Sendable () throws -> Void
     let makeVariant: @Sendable (Data, Int?) throws -> AnyExperiment
     let fieldsBody: @Sendable () -> [ConfigField]
+    let treeBody: @Sendable () -> JSONValue
     let compute: @Sendable (Int, RunContext) throws -> Data
     let render: @Sendable ([Data]) throws -> (figures: [FigureOutput], claims: [Claim])
 
@@ -173,6 +174,7 @@ public struct AnyExperiment: Sendable {
             return AnyExperiment(v, code: table, seeds: count ?? e.independentSeeds)
         }
         fieldsBody = { Variant.fields(of: e.config) }
+        treeBody = { Variant.tree(of: e.config) }
         validateBody = {
             if !missing.isEmpty {
                 throw EngineError.invalidConfig("\(e.id) names source files the build did not hash: \(missing.joined(separator: ", "))")
@@ -208,6 +210,9 @@ public struct AnyExperiment: Sendable {
         }
         return v
     }
+
+    /// A short hash of every seed's key: names a run's or an export's folder (two seed counts, two folders).
+    public var runHash: String { keyHash(keys.joined(separator: "\n")) }
 
     /// Whether every seed is the paper's own (same key as the registry's experiment).
     public func isSameRun(as base: AnyExperiment) -> Bool { keys.count == base.keys.count && keys == base.keys }

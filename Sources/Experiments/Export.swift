@@ -1,7 +1,7 @@
 // `paper export`: an experiment's (or a variant's) trained weights, metrics and figure data as NumPy files, which
 // `numpy.load` reads with nothing else installed, and a JSON manifest (config, seeds, code hashes, every file's shape).
 //
-//   exports/<experiment>-<config hash>/
+//   exports/<experiment>-<hash>/
 //     manifest.json
 //     seed<k>/instances/<NNNN>-<kind>/<array>.npy     every trained instance (W, b, …), settings in the manifest
 //     seed<k>/results/<path>.npy                      every numeric array of the results (lists of records stacked)
@@ -22,7 +22,7 @@ extension Pipeline {
         public var trained: Int
     }
 
-    public func exportFolder(_ v: AnyExperiment) -> URL { paths.root.appendingPathComponent("exports/\(v.id)-\(v.configHash)") }
+    public func exportFolder(_ v: AnyExperiment) -> URL { paths.root.appendingPathComponent("exports/\(v.id)-\(v.runHash)") }
 
     /// Writes the export of every seed of `v`.
     public func export(_ v: AnyExperiment, out: URL? = nil, command: String, threads: Int) throws -> Export {

@@ -33,7 +33,7 @@ public enum Files {
         let dir = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         // The host name too: sweep tasks on several machines may share a cache folder (and a process id).
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.hostName).\(getpid()).tmp")
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(hostTag).\(getpid()).tmp")
         let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw PipelineError.io("cannot write \(tmp.path): \(String(cString: strerror(errno)))") }
         var ok = true
@@ -54,13 +54,29 @@ public enum Files {
         return true
     }
 
-    /// Removes temporary files (".NAME.PID.tmp") that a killed run left in `dir`. Call with the build lock held.
+    /// Removes temporary files (".NAME.HOST.PID.tmp") that a killed run left in `dir`: those of this host whose
+    /// process is gone, and those of other hosts (sweep tasks sharing the folder) older than a day. A live
+    /// writer's file (a sweep task or a variant running beside the build) is left alone. Call with the build lock held.
     public static func removeStaleTemporaries(in dir: URL) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }
         for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
-            try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))
+            let url = dir.appendingPathComponent(name)
+            let parts = name.dropLast(4).split(separator: ".")
+            let pid = parts.last.flatMap { Int32($0) }
+            let sameHost = parts.count >= 3 && parts[parts.count - 2] == hostTag[...]
+            let stale: Bool
+            if let pid, sameHost {
+                stale = kill(pid, 0) != 0 && errno == ESRCH
+            } else {
+                let age = (try? url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate).map { -$0.timeIntervalSinceNow }
+                stale = (age ?? 0) > 86_400
+            }
+            if stale { try? FileManager.default.removeItem(at: url) }
         }
     }
+
+    /// This host's name as it appears in temporary files' names (no dots).
+    static let hostTag = ProcessInfo.processInfo.hostName.replacingOccurrences(of: ".", with: "_")
 
     /// Writes a string as UTF-8, atomically.
     @discardableResult

@@ -1,6 +1,6 @@
 // Variant runs: an experiment with its config changed from the command line (`paper run uniform --set n=200`),
 // trained through the shared content-keyed cache and written to a folder of its own (default
-// `runs/<experiment>-<config hash>/`): figures, claims judged with the paper's rules, the first seed's results, the
+// `runs/<experiment>-<hash>/`): figures, claims judged with the paper's rules, the first seed's results, the
 // full config and a one-page report (Markdown and HTML). It never writes figures/, paper/ or the README, and takes no
 // build lock.
 
@@ -26,17 +26,25 @@ extension Pipeline {
 
     /// The default folder of a variant.
     public func runFolder(_ v: AnyExperiment) -> URL {
-        paths.root.appendingPathComponent("runs/\(v.id)-\(v.configHash)")
+        paths.root.appendingPathComponent("runs/\(v.id)-\(v.runHash)")
     }
 
-    /// Fails when `folder` is, or is inside, a folder that holds the committed baselines.
+    /// Fails unless `folder` may hold a run or an export: inside the repository only under runs/ or exports/ (never the
+    /// baselines, sources or cache); elsewhere a new or empty folder, or one that a run or export already wrote
+    /// (it holds our config.json or manifest.json). Symbolic links are resolved first.
     func checkRunFolder(_ folder: URL) throws {
-        let f = folder.standardizedFileURL.path + "/"
-        for protected in [paths.figures, paths.report.deletingLastPathComponent(), paths.sources, paths.cache, paths.site, paths.root] {
-            let p = protected.standardizedFileURL.path + "/"
-            if f == p || (protected != paths.root && f.hasPrefix(p)) {
-                throw PipelineError.io("--out \(folder.path) would write into \(protected.path), which the paper build owns; choose another folder")
+        let real = { (u: URL) in u.standardizedFileURL.resolvingSymlinksInPath().path + "/" }
+        let f = real(folder), root = real(paths.root)
+        if f.hasPrefix(root) || root.hasPrefix(f) {
+            guard f.hasPrefix(root + "runs/") || f.hasPrefix(root + "exports/"), f != root + "runs/", f != root + "exports/" else {
+                throw PipelineError.io("--out \(folder.path) is inside the repository but not under runs/ or exports/, where the paper build's files are; choose a folder there or outside it")
             }
+            return
+        }
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: folder.path), !names.isEmpty else { return }
+        guard names.contains("config.json") || names.contains("manifest.json") else {
+            throw PipelineError.io("--out \(folder.path) is a folder that holds other files; name a new or empty folder")
         }
     }
 

@@ -40,7 +40,7 @@ public enum Slurm {
     }
 
     /// Runs a Slurm command, returning its standard output; a failure is an error with the command's own message.
-    static func run(_ args: [String], environment: [String: String]? = nil) throws -> String {
+    public static func run(_ args: [String], environment: [String: String]? = nil) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = args
@@ -70,11 +70,16 @@ public enum Slurm {
         let array = arraySpec(tasks) + (maxRunning.map { "%\($0)" } ?? "")
         let job = try run(["sbatch"] + common + ["--job-name=paper-sweep", "--array=\(array)",
                                                  "--output=\(logs.path)/task-%a.out", script.path])
-        let arrayJob = String(job.split(separator: ";")[0])
+        guard let arrayJob = job.split(separator: ";").first.map(String.init), !arrayJob.isEmpty else {
+            throw SweepError("sbatch accepted the job array but printed no job id")
+        }
+        // Recorded at once, so that --status sees the array even if the gather's submission fails.
+        var s = Submission(arrayJob: arrayJob, gatherJob: "", tasks: tasks)
+        try Files.write(try canonicalJSON(s, pretty: true), to: folder.appendingPathComponent("slurm.json"))
         let gather = try run(["sbatch"] + common + ["--job-name=paper-gather", "--dependency=afterok:\(arrayJob)",
                                                     "--output=\(logs.path)/gather-\(arrayJob).out",
                                                     "--wrap=\(shellQuoted(paper)) gather \(shellQuoted(manifest.path)) --root \(shellQuoted(root)) --threads \(threads)"])
-        let s = Submission(arrayJob: arrayJob, gatherJob: String(gather.split(separator: ";")[0]), tasks: tasks)
+        s.gatherJob = gather.split(separator: ";").first.map(String.init) ?? ""
         try Files.write(try canonicalJSON(s, pretty: true), to: folder.appendingPathComponent("slurm.json"))
         return s
     }
@@ -101,5 +106,5 @@ public enum Slurm {
     }
 
     /// Cancels a job (a gather job left waiting on an array that failed).
-    public static func cancel(_ job: String) { _ = try? run(["scancel", job]) }
+    public static func cancel(_ job: String) { if !job.isEmpty { _ = try? run(["scancel", job]) } }
 }

@@ -11,6 +11,7 @@ enum Check {
 
     /// m < n (a model that compresses).
     static func compresses(n: Int, m: Int, _ id: String) throws {
+        guard m >= 1 else { throw EngineError.invalidConfig("\(id) needs m ≥ 1, got m = \(m)") }
         guard m < n else { throw EngineError.invalidConfig("\(id) needs m < n, got n = \(n), m = \(m)") }
     }
 

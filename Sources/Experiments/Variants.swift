@@ -4,7 +4,7 @@
 // that names it; nothing is trained or written before every override has been checked.
 //
 //   paper config uniform                                   every field, its default and its doc line
-//   paper run uniform --set n=200 --set m=20 --seeds 3     a variant, written to runs/uniform-<config hash>/
+//   paper run uniform --set n=200 --set m=20 --seeds 3     a variant, written to runs/uniform-<hash>/
 
 import Engine
 import Foundation
@@ -100,7 +100,7 @@ public enum Variant {
     /// that is a list or a plain value is a leaf. Docs come from the build's table of `///` comments, matched
     /// through the value's own types (Mirror), so that a nested field finds its type's doc.
     static func fields<C: Encodable>(of config: C) -> [ConfigField] {
-        guard let tree = try? JSONDecoder().decode(JSONValue.self, from: canonicalJSON(config)) else { return [] }
+        let tree = Variant.tree(of: config)
         var out: [ConfigField] = []
         func walk(_ value: JSONValue, _ mirror: Any?, _ prefix: String) {
             guard case .object(let obj) = value else { return }
@@ -122,6 +122,28 @@ public enum Variant {
         return out
     }
 
+    /// The config as a JSON tree, with the plain fields that a type's own encoder leaves out at their default
+    /// (`TrainingRecipe.cosine` when false, so that old cache keys hold) put back from the value itself, so that
+    /// every field can be listed and set. Decoding takes them either way.
+    static func tree<C: Encodable>(of config: C) -> JSONValue {
+        guard let tree = try? JSONDecoder().decode(JSONValue.self, from: canonicalJSON(config)) else { return .null }
+        func complete(_ v: JSONValue, _ value: Any) -> JSONValue {
+            guard case .object(var o) = v else { return v }
+            for child in Mirror(reflecting: value).children {
+                guard let label = child.label else { continue }
+                if let existing = o[label] {
+                    o[label] = complete(existing, child.value)
+                } else if let b = child.value as? Bool { o[label] = .bool(b) }
+                else if let i = child.value as? Int { o[label] = .int(Int64(i)) }
+                else if let d = child.value as? Double { o[label] = .double(d) }
+                else if let f = child.value as? Float { o[label] = .double(Double(f)) }
+                else if let s = child.value as? String { o[label] = .string(s) }
+            }
+            return .object(o)
+        }
+        return complete(tree, config)
+    }
+
     /// Applies `--config` file values, then `--set key=value` overrides, to the default config tree. Every key must
     /// exist and every value must have the default's type.
     public static func apply(defaults: JSONValue, reals: Set<String> = [], file: JSONValue?, sets: [String], experiment: String) throws -> JSONValue {
@@ -134,6 +156,7 @@ public enum Variant {
                     throw VariantError("the config file is for experiment '\(name)', not '\(experiment)'")
                 }
                 values = c
+                // `fields` only describes `config` (`paper config` prints both); it is not read.
             }
             guard case .object = values else { throw VariantError("the config file must hold a JSON object of config fields") }
             try merge(values, into: &tree, path: "", experiment: experiment, reals: reals)
@@ -150,10 +173,17 @@ public enum Variant {
 
     /// `raw` read as the type of `old`: JSON text, or a bare string for a string field, or a comma list for a list.
     static func value(_ raw: String, like old: JSONValue, key: String, reals: Set<String>) throws -> JSONValue {
-        var text = raw.trimmingCharacters(in: .whitespaces)
-        if case .array = old, !text.hasPrefix("[") { text = "[" + text + "]" }
+        let text = raw.trimmingCharacters(in: .whitespaces)
         let parsed: JSONValue
-        if let v = try? JSONValue.parse(text) { parsed = v }
+        if case .array(let items) = old, !text.hasPrefix("[") {
+            // A comma list: each element JSON, or a bare word where the list holds strings.
+            let words = items.first.map { if case .string = $0 { return true } else { return false } } ?? false
+            parsed = .array(try splitTopLevel(text).map { e in
+                if let v = try? JSONValue.parse(e) { return v }
+                if words { return .string(e) }
+                throw VariantError("\(key)=\(raw): \(e) is not a value; \(key) takes \(old.typeName) (default \(old.text))")
+            })
+        } else if let v = try? JSONValue.parse(text) { parsed = v }
         else if case .string = old { parsed = .string(raw) }
         else { throw VariantError("\(key)=\(raw): not a value; \(key) takes \(old.typeName) (default \(old.text))") }
         return try conform(parsed, to: old, key: key, reals: reals)
@@ -252,14 +282,14 @@ public enum Variant {
 
 extension AnyExperiment {
     /// The experiment's config as a JSON tree.
-    public var configTree: JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: configJSON)) ?? .null }
+    public var configTree: JSONValue { treeBody() }
 
     /// The same experiment with `config` (a full config tree) and `seeds` independent seeds. Seeds whose key equals
     /// this experiment's use its cache entries; any other seed gets a content-keyed entry (`id-<key hash>`), so a
     /// variant never overwrites the paper's results and a repeated variant trains nothing.
     public func variant(config: JSONValue, seeds: Int? = nil) throws -> AnyExperiment {
         if let seeds, seeds < 1 || seeds > 100 { throw VariantError("--seeds \(seeds): the number of seeds must be 1…100") }
-        let v = try makeVariant(try canonicalJSON(config), seeds)
+        let v = try makeVariant(try canonicalJSON(config), seeds ?? keys.count)
         do { try v.validate() } catch { throw VariantError("\(error)".replacingOccurrences(of: "\n", with: " ")) }
         return v.sharingCache(with: self)
     }

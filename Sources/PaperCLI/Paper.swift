@@ -81,14 +81,14 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run an experiment, as the paper has it or as a variant, into a folder of its own.",
         discussion: """
-            Writes runs/<experiment>-<config hash>/ (or --out): figures, claims judged with the paper's rules, the \
+            Writes runs/<experiment>-<hash>/ (or --out): figures, claims judged with the paper's rules, the \
             full config and a one-page report. Never writes figures/, paper/ or the README (`paper build` does). \
             Fields and their defaults: `paper config <experiment>`.
             """)
     @OptionGroup var common: Common
     @OptionGroup var variant: VariantOptions
     @Flag(help: "Ignore the cache and retrain.") var force = false
-    @Option(help: "The folder to write (default runs/<experiment>-<config hash>/).") var out: String?
+    @Option(help: "The folder to write (default runs/<experiment>-<hash>/).") var out: String?
     @Argument(help: "Experiment name (see `paper list`).") var experiment: String
 
     func run() throws {
@@ -268,10 +268,10 @@ struct Publish: ParsableCommand {
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write an experiment's trained weights, metrics and figure data as NumPy .npy files with a JSON manifest.",
-        discussion: "Writes exports/<experiment>-<config hash>/ (or --out). Weights come from the cache; a seed without them is retrained.")
+        discussion: "Writes exports/<experiment>-<hash>/ (or --out). Weights come from the cache; a seed without them is retrained.")
     @OptionGroup var common: Common
     @OptionGroup var variant: VariantOptions
-    @Option(help: "The folder to write (default exports/<experiment>-<config hash>/).") var out: String?
+    @Option(help: "The folder to write (default exports/<experiment>-<hash>/).") var out: String?
     @Argument(help: "Experiment name (see `paper list`).") var experiment: String
 
     func run() throws {
@@ -289,7 +289,7 @@ struct Sweep: ParsableCommand {
             Each (variant, seed) is a task named by its content key in the shared cache; tasks already there are \\
             skipped. --local runs the tasks here; --slurm submits one job array (sbatch --array) and a gather job \\
             after it; --status lists done, running, pending, failed and missing tasks. The gathered variants are \\
-            written as `paper run` writes them (runs/<experiment>-<config hash>/).
+            written as `paper run` writes them (runs/<experiment>-<hash>/).
             """)
     @OptionGroup var common: Common
     @OptionGroup var variant: VariantOptions
@@ -302,22 +302,33 @@ struct Sweep: ParsableCommand {
     @Option(help: "At most this many array tasks at once (sbatch --array=…%K).") var maxRunning: Int?
     @Option(help: "Threads of each Slurm task.") var taskThreads: Int = 1
 
-    func validate() throws {
-        guard [local, slurm, status].filter({ $0 }).count == 1 else { throw ValidationError("choose one of --local, --slurm and --status") }
-        if let k = maxRunning, k < 1 { throw ValidationError("--max-running must be at least 1, got \(k)") }
-        guard taskThreads >= 1 else { throw ValidationError("--task-threads must be at least 1, got \(taskThreads)") }
-        if partition != nil || maxRunning != nil, !slurm { throw ValidationError("--partition and --max-running go with --slurm") }
+    /// The options' own checks, as one-line errors (thrown from `run`, so that no usage text follows).
+    func checkOptions() throws {
+        guard [local, slurm, status].filter({ $0 }).count == 1 else { throw CLIError("choose one of --local, --slurm and --status") }
+        if let k = maxRunning, k < 1 { throw CLIError("--max-running must be at least 1, got \(k)") }
+        guard taskThreads >= 1 else { throw CLIError("--task-threads must be at least 1, got \(taskThreads)") }
+        if partition != nil || maxRunning != nil, !slurm { throw CLIError("--partition and --max-running go with --slurm") }
     }
 
     @Argument(help: "Experiment name (see `paper list`).") var experiment: String
 
     func run() throws {
+        try checkOptions()
         let p = try common.pipeline
         let base = try p.experiment(named: experiment)
         let variants: [(grid: [String], experiment: AnyExperiment)]
         do { variants = try p.sweepVariants(base, file: try variant.file(), sets: variant.sets, grid: grid, seeds: variant.seeds) }
         catch let e as VariantError { throw CLIError(e.description) }
         let m = p.sweepManifest(base, variants: variants, sets: variant.sets)
+        let folder = p.sweepFolder(m.experiment, m.tasks)
+        if status && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("manifest.json").path) {
+            throw CLIError("this sweep has not been started (no manifest in \(folder.path)); run it with --local or --slurm")
+        }
+        if slurm {
+            guard (try? Slurm.run(["sbatch", "--version"])) != nil else {
+                throw CLIError("--slurm needs Slurm's sbatch on the PATH, and it is not there (or does not answer)")
+            }
+        }
         let url = try p.writeSweep(m)
         print("sweep \(url.deletingLastPathComponent().path): \(m.variants.count) variants × \(m.seeds) seeds = \(m.tasks.count) tasks")
         let last = Slurm.lastSubmission(manifest: url)

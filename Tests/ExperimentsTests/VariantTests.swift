@@ -137,8 +137,61 @@ private func error(_ body: () throws -> Void) -> String {
     let one = try record(1)
     #expect(one.count == 4 && one.map(\.seed) == [37, 38, 39, 40])
     #expect(try record(3) == one)
+}
+
+@Test func theRecorderFollowsTrainingIntoParallelWorkerThreads() throws {
+    // trainWithSnapshots records on the thread it runs on: here parallelFor's workers.
+    let specs = (0..<6).map { ToyModelSpec(n: 5, m: 2, activation: .relu, importance: [Float](repeating: 1, count: 5), density: 0.3, seed: UInt64(60 + $0)) }
+    let recipe = TrainingRecipe(steps: 20, batch: 16, logEvery: 10)
+    func record(_ threads: Int) -> [RecordedInstance] {
+        let r = WeightRecorder()
+        WeightRecorder.$current.withValue(r) {
+            parallelFor(specs.count, threads: threads) { i in _ = try? Trainer.trainWithSnapshots(specs[i], recipe: recipe, at: [5]) }
+        }
+        return r.instances
+    }
+    let one = record(1)
+    #expect(one.count == 6 && one.map(\.seed) == (60..<66).map { UInt64($0) })
+    #expect(record(4) == one)
     // Unbound, nothing is kept.
-    _ = try Trainer.train(specs, recipe: recipe, threads: 2)
+    let unbound = WeightRecorder()
+    parallelFor(2, threads: 2) { i in _ = try? Trainer.trainWithSnapshots(specs[i], recipe: recipe, at: []) }
+    #expect(unbound.instances.isEmpty)
+}
+
+@Test func aFieldTheEncoderLeavesOutAtItsDefaultCanStillBeSet() throws {
+    // TrainingRecipe writes `cosine` only when true (old cache keys hold); the config tree lists it anyway.
+    #expect(uniform.configFields.contains { $0.key == "recipe.cosine" && $0.value == .bool(false) })
+    let v = try uniform.variant(file: nil, sets: ["recipe.cosine=true"], seeds: nil)
+    #expect(v.key.contains("\"cosine\":true") && !uniform.key.contains("cosine"))
+    #expect(try uniform.variant(file: nil, sets: ["recipe.cosine=false"], seeds: nil).keys == uniform.keys)
+}
+
+@Test func aVariantKeepsTheExperimentsOwnSeedCountUnlessTold() throws {
+    let smokeUniform = Registry.smoke.first { $0.id == "uniform" }!
+    #expect(try smokeUniform.variant(file: nil, sets: ["n=32"], seeds: nil).seeds.count == 1)
+    #expect(try uniform.variant(file: nil, sets: ["n=200"], seeds: nil).seeds.count == uniform.seeds.count)
+    // Folders are named by every seed's key: two seed counts, two folders.
+    #expect(try uniform.variant(file: nil, sets: [], seeds: 2).runHash != uniform.runHash)
+}
+
+@Test func theOutputFolderMustBeUnderRunsOrExportsOrNewOrOurs() throws {
+    let root = try temporaryRoot(sources: [:])
+    defer { try? FileManager.default.removeItem(at: root) }
+    let p = Pipeline(paths: Paths(root: root), log: { _ in })
+    for bad in ["", "figures", "paper", "docs", "runs", ".cache/x"] {
+        #expect(throws: (any Error).self, "\(bad)") { try p.checkRunFolder(root.appendingPathComponent(bad)) }
+    }
+    try p.checkRunFolder(root.appendingPathComponent("runs/mine"))
+    try p.checkRunFolder(root.appendingPathComponent("exports/x/y"))
+    let outside = FileManager.default.temporaryDirectory.appendingPathComponent("tms-test-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: outside) }
+    try p.checkRunFolder(outside)
+    try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+    try Data("x".utf8).write(to: outside.appendingPathComponent("notes.txt"))
+    #expect(throws: (any Error).self) { try p.checkRunFolder(outside) }
+    try Data("{}".utf8).write(to: outside.appendingPathComponent("config.json"))
+    try p.checkRunFolder(outside)
 }
 
 @Test func numericArraysStackListsOfRecords() throws {

@@ -102,7 +102,10 @@ func badVariantInputIsOneLineAndWritesNothing() throws {
         (["config", "uniform", "--seeds", "0"], "--seeds 0"),
         (["sweep", "uniform", "--grid", "n=24,24", "--local"], "a value is repeated"),
         (["task", manifest.path, "0"], "the sweep manifest \(manifest.path) is malformed"),
-        (["run", "uniform", "--out", root.appendingPathComponent("figures").path], "which the paper build owns"),
+        (["run", "uniform", "--out", root.appendingPathComponent("figures").path], "not under runs/ or exports/"),
+        (["sweep", "uniform", "--status"], "this sweep has not been started"),
+        (["sweep", "uniform"], "choose one of --local, --slurm and --status"),
+        (["sweep", "uniform", "--local", "--max-running", "2"], "--partition and --max-running go with --slurm"),
     ]
     for (args, expected) in cases {
         let r = try paper(args, root: root)
@@ -120,7 +123,7 @@ func anExportLoadsInNumPyAndItsWeightsGiveTheReportedNorms() throws {
     try #require(FileManager.default.isExecutableFile(atPath: binary.path), "no paper binary at \(binary.path)")
     let root = try scratch()
     defer { try? FileManager.default.removeItem(at: root) }
-    let out = root.appendingPathComponent("export")
+    let out = root.appendingPathComponent("exports/mine")
     let r = try paper(["export", "uniform"] + variant + ["--out", out.path], root: root)
     #expect(r.status == 0, "\(r.err)")
     // NumPy alone reads every file the manifest lists with the shape it states, and the trained W of every main

@@ -47,9 +47,16 @@ CONF
   exit 1
   ;;
 stop)
+  # SIGTERM, then SIGKILL for a daemon still there after 5 s: a slurmd left behind would hold the node's port.
   for d in slurmd slurmctld; do
-    if [ -f "$dir/$d.pid" ]; then kill "$(cat "$dir/$d.pid")" 2>/dev/null || true; rm -f "$dir/$d.pid"; fi
-    pkill -f "^$d -f $dir/slurm.conf" 2>/dev/null || true
+    pids=$( { cat "$dir/$d.pid" 2>/dev/null || true; pgrep -f "^$d -f $dir/slurm.conf" || true; } | sort -u)
+    for p in $pids; do kill "$p" 2>/dev/null || true; done
+    for _ in $(seq 1 50); do
+      alive=""; for p in $pids; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
+      [ -z "$alive" ] && break; sleep 0.1
+    done
+    for p in $alive; do kill -9 "$p" 2>/dev/null || true; done
+    rm -f "$dir/$d.pid"
   done
   ;;
 *) echo "usage: slurm-node.sh start|stop DIR" >&2; exit 2 ;;
