@@ -103,6 +103,14 @@ public final class FileLock {
         }
     }
 
-    public func release() { flock(fd, LOCK_UN); close(fd) }
-    deinit { close(fd) }
+    private var closed = false
+
+    /// Releases the lock and closes its descriptor, once (a second call, or the deinit after it, does nothing: closing
+    /// the number again could close another file opened since).
+    public func release() {
+        guard !closed else { return }
+        closed = true
+        flock(fd, LOCK_UN); close(fd)
+    }
+    deinit { if !closed { close(fd) } }
 }
