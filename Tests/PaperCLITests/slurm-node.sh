@@ -36,14 +36,25 @@ PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 CONF
   export SLURM_CONF=$dir/slurm.conf
   mkdir -p /run/munge && chown munge:munge /run/munge
-  pgrep -x munged >/dev/null || runuser -u munge -- munged --force
-  slurmctld -f "$dir/slurm.conf"
-  slurmd -f "$dir/slurm.conf"
-  for _ in $(seq 1 60); do
-    if sinfo -h -o '%t' 2>/dev/null | grep -q idle; then exit 0; fi
+  # The daemons start with none of this script's descriptors. Foundation's Process (the test runs this script
+  # with it) learns that its child has exited when a socket it handed down closes: a daemon that inherited that
+  # socket keeps it open, and the test would wait for ever on a script that has long exited.
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      n=${fd##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-" 2>/dev/null || true; fi
+    done
+    exec </dev/null >/dev/null 2>&1
+    munge -n </dev/null >/dev/null 2>&1 || runuser -u munge -- munged --force
+    slurmctld -f "$dir/slurm.conf"
+    slurmd -f "$dir/slurm.conf"
+  )
+  munge -n </dev/null >/dev/null || { echo "munged did not start; see /var/log/munge/munged.log" >&2; exit 1; }
+  deadline=$((SECONDS + 60))
+  while ((SECONDS < deadline)); do
+    if timeout 5 sinfo -h -o '%t' 2>/dev/null | grep -q idle; then exit 0; fi
     sleep 0.5
   done
-  echo "the Slurm node did not become idle in 30 s; logs in $dir/log" >&2
+  echo "the Slurm node did not become idle in 60 s; logs in $dir/log" >&2
   exit 1
   ;;
 stop)
