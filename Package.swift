@@ -14,10 +14,16 @@ let engineSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
 ]
 
+// Builds on Linux on x86-64 only (the kernels read /proc/cpuinfo and assume AVX2 fused multiply-adds; Cairo, cmark-gfm
+// and OpenBLAS come from Debian's packages). A manifest can name only Apple platforms, so none is listed.
 let package = Package(
     name: "toy-models-of-superposition",
-    platforms: [.macOS(.v13)],
-    products: [.executable(name: "paper", targets: ["PaperCLI"])],
+    products: [
+        .executable(name: "paper", targets: ["PaperCLI"]),
+        // The training engine for other packages. Its unsafe flags (-target-cpu native) mean SwiftPM accepts it only
+        // as a local (path) or branch dependency, not by version.
+        .library(name: "Engine", targets: ["Engine"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],

@@ -128,6 +128,12 @@ extension Pipeline {
     /// Copies fresh renderings of the named figures over their baselines (only files that changed are written).
     public func accept(figures names: [String], threads: Int) throws -> [String] {
         try validate(experiments)
+        // Names are checked before anything trains: against the baselines in figures/ and the figures the report's
+        // sources place ({{figure NAME | …}}), so a typo costs a line, not a build.
+        let declared = declaredFigureNames()
+        for n in names where !declared.contains(n) {
+            throw PipelineError.io("unknown figure '\(n)'; known figures: \(declared.sorted().joined(separator: ", "))")
+        }
         let lock = try FileLock(paths.cache.appendingPathComponent("lock"), wait: true, log: log)
         defer { lock.release() }
         let production = try produce(experiments, force: false, threads: threads)
@@ -142,6 +148,21 @@ extension Pipeline {
             if a || b { written.append(f.name) }
         }
         return written
+    }
+
+    /// The figure names known without rendering: the baselines in figures/ and the names in the report's sources.
+    func declaredFigureNames() -> Set<String> {
+        let fm = FileManager.default
+        var names = Set(((try? fm.contentsOfDirectory(atPath: paths.figures.path)) ?? []).filter { $0.hasSuffix(".svg") }
+            .map { String($0.dropLast(4)) })
+        for file in (try? fm.contentsOfDirectory(atPath: paths.sources.path)) ?? [] where file.hasSuffix(".md") {
+            guard let text = try? String(contentsOf: paths.sources.appendingPathComponent(file), encoding: .utf8) else { continue }
+            for part in text.components(separatedBy: "{{figure ").dropFirst() {
+                let name = part.prefix { !$0.isWhitespace && $0 != "|" && $0 != "}" }
+                if !name.isEmpty { names.insert(String(name)) }
+            }
+        }
+        return names
     }
 
     func checkPage(_ r: CheckReport) -> String {

@@ -117,7 +117,8 @@ public struct Template {
                 }
                 result += inlineClaim(c, target: target)
             case ("figure", 2):
-                let spec = parts[1].split(separator: "|", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                let spec = parts[1].split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+                    .map { $0.trimmingCharacters(in: .whitespaces) }
                 guard let f = figures[spec[0]] else {
                     throw ReportError.unknownPlaceholder(file: file, line: number, text: raw,
                                                          known: "figures: " + figures.keys.sorted().joined(separator: ", "))

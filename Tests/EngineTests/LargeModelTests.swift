@@ -64,8 +64,11 @@ private func denseReference(w: [Double], b: [Double], n: Int, m: Int, batch: Act
     let spec = LargeModelSpec(n: n, m: m, probabilities: Array(repeating: 2 / Float(n), count: n), seed: 9)
     let recipe = LargeRecipe(steps: 40, batch: 64, lr: 3e-3, warmup: 5, logEvery: 10)
     let one = try LargeTrainer.train(spec, recipe: recipe, threads: 1)
-    let two = try LargeTrainer.train(spec, recipe: recipe, threads: 2)
-    #expect(one.w == two.w && one.b == two.b && one.lossCurve == two.lossCurve)
+    // 2, 3 and 8 threads (8: more threads than the 64-sample batch has blocks of 16).
+    for threads in [2, 3, 8] {
+        let other = try LargeTrainer.train(spec, recipe: recipe, threads: threads)
+        #expect(one.w == other.w && one.b == other.b && one.lossCurve == other.lossCurve, "\(threads) threads")
+    }
     #expect(one.lossCurve.last! < one.lossCurve.first!)
 }
 
@@ -130,6 +133,13 @@ private func denseReference(w: [Double], b: [Double], n: Int, m: Int, batch: Act
     let eig = FrameGeometry.symmetricEigenvalues(FrameGeometry.frameOperator(v, n: n, m: m, rows: Array(0..<n)), k: m)
     #expect(eig.allSatisfy { abs($0 - Double(n) / Double(m)) < 1e-3 })
     let stats = FrameGeometry.interference(v, n: n, m: m, represented: Array(repeating: true, count: n), threads: 2)
+    // The same statistics, bit for bit, on 1, 3 and 8 threads.
+    for threads in [1, 3, 8] {
+        let other = FrameGeometry.interference(v, n: n, m: m, represented: Array(repeating: true, count: n), threads: threads)
+        #expect(other.meanCos2.bitPattern == stats.meanCos2.bitPattern && other.maxAbsCos.bitPattern == stats.maxAbsCos.bitPattern
+                && other.histogram == stats.histogram
+                && other.dimensionality.map(\.bitPattern) == stats.dimensionality.map(\.bitPattern), "\(threads) threads")
+    }
     #expect(abs(stats.meanCos2 - welchBounds(n: n, m: m).meanCos2) < 1e-5)
     #expect(stats.histogram.reduce(0, +) == n * (n - 1) / 2)
     // D_i of a unit-norm tight frame is exactly m/n for every feature.

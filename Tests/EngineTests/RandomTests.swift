@@ -33,10 +33,47 @@ import Testing
     #expect(abs(s2 / Double(count) - 1) < 0.016)
 }
 
-@Test func derivedSeedsDifferByPath() {
+@Test func xoshiroGivesThePublishedOutputsFromTheState1234() {
+    // The reference implementation's outputs from the state {1, 2, 3, 4} (Blackman and Vigna's xoshiro256starstar.c,
+    // as published in the test vectors of its ports, e.g. the Rust crate rand_xoshiro).
+    var g = Xoshiro(seed: 0)
+    g.s0 = 1; g.s1 = 2; g.s2 = 3; g.s3 = 4
+    #expect((0..<10).map { _ in g.next() } == [11520, 0, 1509978240, 1215971899390074240, 1216172134540287360,
+                                               607988272756665600, 16172922978634559625, 8476171486693032832,
+                                               10595114339597558777, 2904607092377533576])
+}
+
+@Test func eachLaneOfTheVectorGeneratorIsTheScalarGeneratorFromItsFourSeedWords() {
+    for seed: UInt64 in [0, 5, 0xDEAD_BEEF] {
+        var v = Xoshiro8(seed: seed)
+        var sm = SplitMix64(seed: seed)
+        var lanes: [Xoshiro] = (0..<8).map { _ in
+            var x = Xoshiro(seed: 0)
+            x.s0 = sm.next(); x.s1 = sm.next(); x.s2 = sm.next(); x.s3 = sm.next()
+            return x
+        }
+        // Lane 0 is Xoshiro(seed:) itself: both take SplitMix64's first four outputs.
+        var first = Xoshiro(seed: seed)
+        var same = true
+        for _ in 0..<1000 {
+            let d = v.next()
+            for l in 0..<8 where d[l] != lanes[l].next() { same = false }
+            _ = first.next()
+        }
+        #expect(same, "seed \(seed)")
+        #expect(first.s0 == lanes[0].s0 && first.s3 == lanes[0].s3)
+    }
+}
+
+@Test func derivedSeedsDifferByPathAndFollowTheFoldingRule() {
     #expect(deriveSeed(1, 0, 0) != deriveSeed(1, 0, 1))
     #expect(deriveSeed(1, 0, 1) != deriveSeed(1, 1, 0))
-    #expect(deriveSeed(1, 2, 3) == deriveSeed(1, 2, 3))
+    // With no path the seed is SplitMix64's first output; each component folds the last output through SplitMix64.
+    var g = SplitMix64(seed: 1)
+    let h = g.next()
+    #expect(deriveSeed(1) == h)
+    var f = SplitMix64(seed: h ^ (7 &* 0xD6E8_FEB8_6659_FD93))
+    #expect(deriveSeed(1, 7) == f.next())
 }
 
 @Test func sparseBatchHasTheRequestedDensityAndUniformValues() {

@@ -34,9 +34,12 @@ private let intro = (0..<5).map { Float(pow(0.9, Double($0))) }
     }
     let r = TrainingRecipe(steps: 200, batch: 64)
     let one = try Trainer.train(specs, recipe: r, threads: 1)
-    let two = try Trainer.train(specs, recipe: r, threads: 2)
-    #expect(one.map(\.model) == two.map(\.model))
-    #expect(one.map(\.lossCurve) == two.map(\.lossCurve))
+    // 2 and 3 threads, and 8: more threads than instances.
+    for threads in [2, 3, 8] {
+        let other = try Trainer.train(specs, recipe: r, threads: threads)
+        #expect(one.map(\.model) == other.map(\.model), "\(threads) threads")
+        #expect(one.map(\.lossCurve) == other.map(\.lossCurve), "\(threads) threads")
+    }
     #expect(one[0].model != one[1].model)
 }
 

@@ -23,16 +23,22 @@ import Testing
 @Test func beyondPaperConfigsNameTheirBadValues() {
     var dense = DensePhase()
     dense.config.shapes = [[1024, 60]]
-    #expect(throws: EngineError.self) { try dense.validate() }
+    #expect(throws: EngineError.invalidConfig("dense: each shape is [n, m] with n > m and m a multiple of 8, got [1024, 60]")) {
+        try dense.validate()
+    }
     var scaling = ScalingLaws()
     scaling.config.ms = [16, 2048]
     #expect(throws: EngineError.invalidConfig("scaling: at least two m, each a multiple of 8 below n, got [16, 2048]")) { try scaling.validate() }
     var vsa = VSAPrimitives()
     vsa.config.pairs = [2000]
-    #expect(throws: EngineError.self) { try vsa.validate() }
+    #expect(throws: EngineError.invalidConfig("vsa: stored pairs must lie in 1…memoryCodebook (\(vsa.config.memoryCodebook)), got [2000]")) {
+        try vsa.validate()
+    }
     var sparse = SparseBasis()
     sparse.config.lambdas = [0.1, 0]
-    #expect(throws: EngineError.self) { try sparse.validate() }
+    #expect(throws: EngineError.invalidConfig("sparsebasis: the first λ must be 0 (the reference) and none negative")) {
+        try sparse.validate()
+    }
 }
 
 private func stats(meanCos2: Double, histogram: [Int] = [1], maxAbs: Double = 0.5, vectorMax: Double = 0.4) -> InterferenceStats {

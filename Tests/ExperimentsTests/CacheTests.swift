@@ -4,7 +4,9 @@ import Testing
 @testable import Experiments
 
 @Test func storedResultsAreFoundUnderTheirKey() throws {
-    let dir = try temporaryRoot(sources: [:]).appendingPathComponent(".cache")
+    let dirRoot = try temporaryRoot(sources: [:])
+    defer { try? FileManager.default.removeItem(at: dirRoot) }
+    let dir = dirRoot.appendingPathComponent(".cache")
     let cache = ResultsCache(directory: dir)
     #expect(cache.lookup(id: "a", key: "k1") == .missing)
     try cache.store(id: "a", key: "k1", payload: Data("{\"x\":1}".utf8))
@@ -13,7 +15,9 @@ import Testing
 }
 
 @Test func corruptOrTruncatedEntriesAreDetectedAndNamed() throws {
-    let dir = try temporaryRoot(sources: [:]).appendingPathComponent(".cache")
+    let dirRoot = try temporaryRoot(sources: [:])
+    defer { try? FileManager.default.removeItem(at: dirRoot) }
+    let dir = dirRoot.appendingPathComponent(".cache")
     let cache = ResultsCache(directory: dir)
     try cache.store(id: "a", key: "k", payload: Data("{\"weights\":[1,2,3]}".utf8))
     let good = try Data(contentsOf: cache.url(for: "a"))
@@ -45,6 +49,7 @@ import Testing
 
 @Test func atomicWritesLeaveNoTemporaryFilesAndSkipUnchangedContent() throws {
     let dir = try temporaryRoot(sources: [:])
+    defer { try? FileManager.default.removeItem(at: dir) }
     let f = dir.appendingPathComponent("out/a.txt")
     #expect(try Files.write("one", to: f))
     #expect(try !Files.write("one", to: f))
@@ -55,6 +60,7 @@ import Testing
 
 @Test func aSecondLockOnTheSameFileIsRefused() throws {
     let dir = try temporaryRoot(sources: [:])
+    defer { try? FileManager.default.removeItem(at: dir) }
     let lock = try FileLock(dir.appendingPathComponent("lock"))
     // flock locks belong to the open file description, so a second open in this process conflicts too.
     #expect(throws: PipelineError.self) { try FileLock(dir.appendingPathComponent("lock")) }

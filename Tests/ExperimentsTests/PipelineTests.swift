@@ -10,6 +10,7 @@ private let source = ["01.md": "# T\n\n{{figure a-fig | a test figure}}\n\n{{cla
 
 @Test func secondBuildUsesTheCacheAndAChangedConfigRetrainsOnlyThatExperiment() throws {
     let root = try temporaryRoot(sources: source)
+    defer { try? FileManager.default.removeItem(at: root) }
     let ca = RunCounter(), cb = RunCounter()
     func pipeline(_ b: Double) -> Pipeline {
         Pipeline(experiments: [AnyExperiment(Counting(id: "a", config: .init(value: 1), counter: ca)),
@@ -32,6 +33,7 @@ private let source = ["01.md": "# T\n\n{{figure a-fig | a test figure}}\n\n{{cla
 
 @Test func aCorruptCacheEntryIsRecomputed() throws {
     let root = try temporaryRoot(sources: source)
+    defer { try? FileManager.default.removeItem(at: root) }
     let c = RunCounter()
     let p = Pipeline(experiments: [AnyExperiment(Counting(id: "a", config: .init(value: 1), counter: c)),
                                    AnyExperiment(Counting(id: "b", config: .init(value: 1), counter: RunCounter()))],
@@ -46,6 +48,7 @@ private let source = ["01.md": "# T\n\n{{figure a-fig | a test figure}}\n\n{{cla
 
 @Test func unknownExperimentIsAnErrorNamingTheKnownOnes() throws {
     let root = try temporaryRoot(sources: source)
+    defer { try? FileManager.default.removeItem(at: root) }
     let p = Pipeline(experiments: [AnyExperiment(Counting(id: "a", config: .init(value: 1), counter: RunCounter()))],
                      paths: Paths(root: root), log: { _ in })
     #expect(throws: PipelineError.self) { try p.build(names: ["nope"], threads: 1) }
@@ -57,6 +60,7 @@ private let source = ["01.md": "# T\n\n{{figure a-fig | a test figure}}\n\n{{cla
 
 @Test func invalidConfigStopsTheBuildBeforeAnythingIsWritten() throws {
     let root = try temporaryRoot(sources: source)
+    defer { try? FileManager.default.removeItem(at: root) }
     let p = Pipeline(experiments: [AnyExperiment(Counting(id: "a", config: .init(value: 1), counter: RunCounter())),
                                    AnyExperiment(Counting(id: "b", config: .init(value: -1), counter: RunCounter()))],
                      paths: Paths(root: root), log: { _ in })
@@ -69,6 +73,7 @@ private let source = ["01.md": "# T\n\n{{figure a-fig | a test figure}}\n\n{{cla
 
 @Test func unknownPlaceholderFailsTheBuildNamingFileAndLineAndKeepsTheOldReport() throws {
     let root = try temporaryRoot(sources: source)
+    defer { try? FileManager.default.removeItem(at: root) }
     let mk = { Pipeline(experiments: [AnyExperiment(Counting(id: "a", config: .init(value: 1), counter: RunCounter())),
                                       AnyExperiment(Counting(id: "b", config: .init(value: 1), counter: RunCounter()))],
                         paths: Paths(root: root), log: { _ in }) }
@@ -95,6 +100,7 @@ private func smallIntro() -> Intro {
 @Test func outputsAreByteIdenticalAcrossThreadCountsAndBetweenCachedAndFreshResults() throws {
     let src = ["01.md": "{{figure intro-panels | the paper's Fig 1.1}}\n{{figure intro-sweep | the notebook's sweep}}\n{{claim C1.1}}\n{{claims-table}}\n"]
     let root = try temporaryRoot(sources: src)
+    defer { try? FileManager.default.removeItem(at: root) }
     let p = Pipeline(experiments: [AnyExperiment(smallIntro())], paths: Paths(root: root), log: { _ in })
     _ = try p.build(force: true, threads: 1)
     let one = snapshot(root)
@@ -110,6 +116,7 @@ private func smallIntro() -> Intro {
     // A different seed gives different results.
     var other = smallIntro(); other.config.seed = 1
     let root2 = try temporaryRoot(sources: src)
+    defer { try? FileManager.default.removeItem(at: root2) }
     _ = try Pipeline(experiments: [AnyExperiment(other)], paths: Paths(root: root2), log: { _ in }).build(threads: 2)
     #expect(snapshot(root2)["/figures/intro-panels.png"] != one["/figures/intro-panels.png"])
 }
@@ -145,6 +152,7 @@ private struct Diverging: Experiment {
 
 @Test func aDivergingRunStopsWithAnErrorNamingExperimentInstanceAndStep() throws {
     let root = try temporaryRoot(sources: source)
+    defer { try? FileManager.default.removeItem(at: root) }
     let p = Pipeline(experiments: [AnyExperiment(Diverging())], paths: Paths(root: root), log: { _ in })
     do { _ = try p.build(threads: 1); Issue.record("expected an error") } catch {
         #expect("\(error)".hasPrefix("experiment diverging failed: training diverged: instance 0, step 1"))
@@ -154,6 +162,7 @@ private struct Diverging: Experiment {
 
 @Test func explainNamesTheConfigFieldThatChanged() throws {
     let root = try temporaryRoot(sources: source)
+    defer { try? FileManager.default.removeItem(at: root) }
     let c = RunCounter()
     _ = try Pipeline(experiments: [AnyExperiment(Counting(id: "a", config: .init(value: 1), counter: c))],
                      paths: Paths(root: root), log: { _ in }).build(names: ["a"], threads: 1, writeReport: false)
@@ -166,6 +175,7 @@ private struct Diverging: Experiment {
 
 @Test func checkPassesOnAnIdenticalRenderAndFailsOnAChangedMissingOrNewFigureOrARegression() throws {
     let root = try temporaryRoot(sources: source)
+    defer { try? FileManager.default.removeItem(at: root) }
     let counter = RunCounter()
     func pipeline(_ b: Double) -> Pipeline {
         Pipeline(experiments: [AnyExperiment(Counting(id: "a", config: .init(value: 1), counter: counter)),
@@ -189,6 +199,19 @@ private struct Diverging: Experiment {
     #expect(try Data(contentsOf: fig) == original)
     #expect(try pipeline(1).accept(figures: ["a-fig"], threads: 1).isEmpty)
     #expect(throws: PipelineError.self) { try pipeline(1).accept(figures: ["nope"], threads: 1) }
+    // With a cold cache, an unknown name is refused before anything trains.
+    let cold = try temporaryRoot(sources: source)
+    defer { try? FileManager.default.removeItem(at: cold) }
+    let coldCounter = RunCounter()
+    let coldPipeline = Pipeline(experiments: [AnyExperiment(Counting(id: "a", config: .init(value: 1), counter: coldCounter))],
+                                paths: Paths(root: cold), log: { _ in })
+    do {
+        _ = try coldPipeline.accept(figures: ["a-fgi"], threads: 1)
+        Issue.record("an unknown figure was accepted")
+    } catch {
+        #expect("\(error)" == "unknown figure 'a-fgi'; known figures: a-fig")
+    }
+    #expect(coldCounter.count == 0)
 
     // A missing baseline is a new figure; a stray baseline is a missing one.
     try FileManager.default.moveItem(at: fig, to: root.appendingPathComponent("figures/old.png"))
@@ -240,6 +263,7 @@ private let passing = Claim.within("X", section: "§0", "x", paper: 1, ours: 1, 
         func claims(_ r: Results) -> [Claim] { [] }
     }
     let root = try temporaryRoot(sources: [:])
+    defer { try? FileManager.default.removeItem(at: root) }
     let counter = RunCounter()
     let before = ["Engine/Kernels.swift": "1111", "Experiments/Sourced.swift": "aaaa", "Experiments/Other.swift": "0000"]
     var after = before; after["Experiments/Sourced.swift"] = "bbbb"

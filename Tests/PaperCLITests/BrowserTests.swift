@@ -29,6 +29,7 @@ func publishedSiteLoadsEveryImageAndClaimMarkInChromium() throws {
     let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
     let browser = try #require(chromium, "Chromium is not installed: `make test` installs Debian's chromium package")
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("tms-site-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: root) }
     try FileManager.default.createDirectory(at: root.appendingPathComponent("paper"), withIntermediateDirectories: true)
     try FileManager.default.copyItem(at: repoSources, to: root.appendingPathComponent("paper/src"))
     let built = try run(paperBinary.path, ["publish", "--root", root.path], env: ["PAPER_SMOKE": "1"])

@@ -55,6 +55,7 @@ private func temporaries(_ root: URL) -> [String] {
 func killedBuildsRecoverWithTheOutputsOfAnUninterruptedRun() throws {
     try #require(FileManager.default.isExecutableFile(atPath: binary.path), "no paper binary at \(binary.path)")
     let ref = try scratchRoot()
+    defer { try? FileManager.default.removeItem(at: ref) }
     let clean = try start(ref)
     let t0 = Date()
     clean.waitUntilExit()
@@ -64,6 +65,8 @@ func killedBuildsRecoverWithTheOutputsOfAnUninterruptedRun() throws {
     #expect(expected.keys.contains("paper/claims.json") && expected.keys.contains("site/index.html"))
 
     let work = try scratchRoot()
+
+    defer { try? FileManager.default.removeItem(at: work) }
     for fraction in [0.05, 0.2, 0.45, 0.7, 0.9, 0.97] {
         let p = try start(work, ["--force"])
         usleep(useconds_t(duration * fraction * 1_000_000))
@@ -86,9 +89,11 @@ func killedBuildsRecoverWithTheOutputsOfAnUninterruptedRun() throws {
 func twoBuildsAtOnceBothSucceedWithTheSameOutputs() throws {
     try #require(FileManager.default.isExecutableFile(atPath: binary.path), "no paper binary at \(binary.path)")
     let ref = try scratchRoot()
+    defer { try? FileManager.default.removeItem(at: ref) }
     let one = try start(ref)
     one.waitUntilExit()
     let root = try scratchRoot()
+    defer { try? FileManager.default.removeItem(at: root) }
     let a = try start(root), b = try start(root)
     a.waitUntilExit(); b.waitUntilExit()
     #expect(a.terminationStatus == 0 && b.terminationStatus == 0)

@@ -1,0 +1,240 @@
+// Every training kernel against a plain scalar reference, bit for bit. Each kernel computes every output as a fixed
+// chain of fused multiply-adds (Float.addingProduct is fused, exactly rounded), so a short loop over samples in the
+// same order gives the same bits whatever the kernel's blocking, vector width (SIMD8, SIMD16), skipping of exact zeros
+// or batch remainder. The sweeps cover full and partial blocks of rows and columns, both layouts of the coefficients,
+// sparse and dense inputs, the dense-input path, the SIMD16 eight-row path and the tiny path of pairedRowDots.
+// Tolerance: none (bit patterns compared). The pinned hashes in KernelPinTests stay as a backstop.
+import Testing
+@testable import Engine
+
+/// A feature-major batch of `rows` rows whose entries are exactly zero with probability 1 − density, else uniform in
+/// [−1, 1) (never −0).
+private func randomBatch(rows: Int, batch: Int, density: Double, rng: inout Xoshiro) -> FeatureMajorBatch {
+    let x = FeatureMajorBatch(rows: rows, batch: batch)
+    for r in 0..<rows {
+        for s in 0..<batch where rng.unitDouble() < density {
+            var v = 2 * rng.unitFloat() - 1
+            if v == 0 { v = 0.5 }
+            x.row(r)[s / 8][s % 8] = v
+        }
+    }
+    return x
+}
+
+private func randomFloats(_ count: Int, rng: inout Xoshiro) -> [Float] {
+    (0..<count).map { _ in 2 * rng.unitFloat() - 1 }
+}
+
+/// combineRows by definition: out[r][s] = bias[r] (or 0), then + coef[r·rStride + c·cStride] · rows[c][s] for c in order.
+private func combineRowsReference(rows: FeatureMajorBatch, inner: Int, outRows: Int, coef: [Float], rStride: Int,
+                                  cStride: Int, bias: [Float]?) -> [Float] {
+    var out = [Float](repeating: 0, count: outRows * rows.batch)
+    for r in 0..<outRows {
+        for s in 0..<rows.batch {
+            var acc = bias?[r] ?? 0
+            for c in 0..<inner { acc = acc.addingProduct(rows.value(c, s), coef[r * rStride + c * cStride]) }
+            out[r * rows.batch + s] = acc
+        }
+    }
+    return out
+}
+
+@Test func combineRowsEqualsItsScalarReferenceOnEveryPath() {
+    var rng = Xoshiro(seed: 31)
+    var checked = 0, wideChecked = 0
+    // (outRows, inner): rows in full and partial blocks of 4 and of 8 (the SIMD16 eight-row path), one input or many.
+    let shapes = [(1, 3), (3, 1), (4, 7), (5, 2), (8, 33), (9, 5), (13, 17), (16, 4)]
+    for (outRows, inner) in shapes {
+        for batch in [8, 16, 24, 32, 48, 72] {
+            for density in [0.0, 0.1, 1.0] {
+                let x = randomBatch(rows: inner, batch: batch, density: density, rng: &rng)
+                defer { x.deallocate() }
+                let coef = randomFloats(outRows * inner, rng: &rng), bias = randomFloats(outRows, rng: &rng)
+                // Row-major coefficients (H = W X) and column-major (Z = Wᵀ H reads W transposed).
+                for (rStride, cStride) in [(inner, 1), (1, outRows)] {
+                    for withBias in [false, true] {
+                        let expected = combineRowsReference(rows: x, inner: inner, outRows: outRows, coef: coef, rStride: rStride,
+                                                            cStride: cStride, bias: withBias ? bias : nil)
+                        for dense in [false, true] {
+                            for wide in batch % 16 == 0 ? [false, true] : [false] {
+                                for packed in [false, true] {
+                                    let out = FeatureMajorBatch(rows: outRows, batch: batch)
+                                    defer { out.deallocate() }
+                                    let scratch = KernelScratch()
+                                    let space = UnsafeMutablePointer<Float>.allocate(capacity: max(1, outRows / 4 * inner * 4))
+                                    defer { space.deallocate() }
+                                    coef.withUnsafeBufferPointer { cp in
+                                        bias.withUnsafeBufferPointer { bp in
+                                            let quad = packed ? QuadCoefficients(cp.baseAddress!, rStride: rStride, cStride: cStride,
+                                                                                  outRows: outRows, inner: inner) { space } : nil
+                                            combineRows(into: out, outRows: outRows, from: x, inner: inner, coef: cp.baseAddress!,
+                                                        rStride: rStride, cStride: cStride, bias: withBias ? bp.baseAddress! : nil,
+                                                        scratch: scratch, quadCoef: quad, denseInputs: dense, wide: wide)
+                                        }
+                                    }
+                                    var same = true
+                                    for r in 0..<outRows {
+                                        for s in 0..<batch where out.value(r, s).bitPattern != expected[r * batch + s].bitPattern {
+                                            same = false
+                                        }
+                                    }
+                                    #expect(same, "outRows \(outRows), inner \(inner), batch \(batch), density \(density), strides (\(rStride), \(cStride)), bias \(withBias), dense \(dense), wide \(wide), packed \(packed)")
+                                    checked += 1
+                                    if wide && outRows >= 8 && batch >= 32 { wideChecked += 1 }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    #expect(checked > 1000 && wideChecked > 100)
+}
+
+/// nonzeroBlockLists by definition: for each block of two vectors of `lanes` samples from vector j0 on (the last
+/// may hold one), the c in order with any nonzero sample in the block, then −1.
+private func blockListsReference(_ x: FeatureMajorBatch, lanes: Int, count: Int, from j0: Int) -> [[Int32]] {
+    let nv = x.batch / lanes - j0, blocks = (nv + 1) / 2
+    return (0..<blocks).map { k in
+        let first = (j0 + 2 * k) * lanes, last = min(first + 2 * lanes, x.batch)
+        return (0..<count).filter { c in (first..<last).contains { x.value(c, $0) != 0 } }.map(Int32.init) + [-1]
+    }
+}
+
+@Test func nonzeroBlockListsNameExactlyTheRowsWithANonzeroSampleInEachBlock() {
+    var rng = Xoshiro(seed: 32)
+    var checked = 0
+    for count in [1, 2, 7, 30] {
+        for batch in [8, 16, 24, 32, 40, 64, 80] {
+            for density in [0.0, 0.02, 0.2, 1.0] {
+                let x = randomBatch(rows: count, batch: batch, density: density, rng: &rng)
+                defer { x.deallocate() }
+                for lanes in batch % 16 == 0 ? [8, 16] : [8] {
+                    for j0 in [0, 1, 3] where j0 < batch / lanes {
+                        let expected = blockListsReference(x, lanes: lanes, count: count, from: j0)
+                        let blocks = expected.count
+                        let lists = UnsafeMutablePointer<Int32>.allocate(capacity: blocks * (count + 1))
+                        let counts = UnsafeMutablePointer<Int32>.allocate(capacity: blocks)
+                        defer { lists.deallocate(); counts.deallocate() }
+                        if lanes == 8 {
+                            nonzeroBlockLists(x, as: SIMD8<Float>.self, count: count, from: j0, lists: lists, counts: counts)
+                        } else {
+                            nonzeroBlockLists(x, as: SIMD16<Float>.self, count: count, from: j0, lists: lists, counts: counts)
+                        }
+                        let got = (0..<blocks).map { k in
+                            Array(UnsafeBufferPointer(start: lists + k * (count + 1), count: Int(counts[k]) + 1))
+                        }
+                        #expect(got == expected, "count \(count), batch \(batch), density \(density), lanes \(lanes), from \(j0)")
+                        checked += 1
+                    }
+                }
+            }
+        }
+    }
+    #expect(checked > 150)
+}
+
+/// pairedRowDots by definition: eight lane sums, each over the sample vectors in order of a·b then a2·b2 (fused),
+/// then summed pairwise ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)).
+private func pairedRowDotsReference(_ a: FeatureMajorBatch, _ a2: FeatureMajorBatch, rowsA: Int,
+                                    _ b: FeatureMajorBatch, _ b2: FeatureMajorBatch, rowsB: Int) -> [Float] {
+    var g = [Float](repeating: 0, count: rowsA * rowsB)
+    for r in 0..<rowsA {
+        for c in 0..<rowsB {
+            var lane = [Float](repeating: 0, count: 8)
+            for j in 0..<a.vectors {
+                for l in 0..<8 {
+                    let s = 8 * j + l
+                    lane[l] = lane[l].addingProduct(a.value(r, s), b.value(c, s)).addingProduct(a2.value(r, s), b2.value(c, s))
+                }
+            }
+            g[r * rowsB + c] = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]))
+        }
+    }
+    return g
+}
+
+@Test func pairedRowDotsEqualsItsScalarReferenceAtBothWidthsAndOnTheTinyPath() {
+    var rng = Xoshiro(seed: 33)
+    var checked = 0, tiny = 0
+    for rowsA in [1, 2, 3, 4, 5, 7, 9] {
+        for rowsB in [1, 2, 3, 4, 5, 8, 9, 17] {
+            for batch in [8, 16, 40, 64] {
+                for density in [0.0, 0.1, 1.0] {
+                    let a = randomBatch(rows: rowsA, batch: batch, density: 0.7, rng: &rng)
+                    let a2 = randomBatch(rows: rowsA, batch: batch, density: 0.7, rng: &rng)
+                    let b = randomBatch(rows: rowsB, batch: batch, density: density, rng: &rng)
+                    let b2 = randomBatch(rows: rowsB, batch: batch, density: density / 2, rng: &rng)
+                    defer { a.deallocate(); a2.deallocate(); b.deallocate(); b2.deallocate() }
+                    let expected = pairedRowDotsReference(a, a2, rowsA: rowsA, b, b2, rowsB: rowsB)
+                    for wide in [false, true] {
+                        var g = [Float](repeating: .nan, count: rowsA * rowsB)
+                        g.withUnsafeMutableBufferPointer {
+                            pairedRowDots(a, a2, rowsA: rowsA, b, b2, rowsB: rowsB, into: $0.baseAddress!, scratch: KernelScratch(), wide: wide)
+                        }
+                        #expect(g.map(\.bitPattern) == expected.map(\.bitPattern),
+                                "rowsA \(rowsA), rowsB \(rowsB), batch \(batch), density \(density), wide \(wide)")
+                        checked += 1
+                        if rowsA <= 2 && rowsB <= 4 { tiny += 1 }
+                    }
+                }
+            }
+        }
+    }
+    #expect(checked > 600 && tiny > 50)
+}
+
+/// The large model's pre-activations b[r] + Σ_k w[r·m + k] · ht[k·B + s] (fused, k in order) of rows row … row + rows − 1
+/// and samples s0 … s0 + width − 1, the positive ones listed row by row, samples in order.
+private func positiveTileReference(w: [Float], b: [Float], ht: [Float], m: Int, B: Int, row: Int, rows: Int, s0: Int,
+                                   width: Int) -> [LargeState.Positive] {
+    var found: [LargeState.Positive] = []
+    for r in row..<(row + rows) {
+        for s in s0..<(s0 + width) {
+            var acc = b[r]
+            for k in 0..<m { acc = acc.addingProduct(w[r * m + k], ht[k * B + s]) }
+            if acc > 0 { found.append(LargeState.Positive(sample: Int32(s), row: Int32(r), out: acc)) }
+        }
+    }
+    return found
+}
+
+private func same(_ x: [LargeState.Positive], _ y: [LargeState.Positive]) -> Bool {
+    x.count == y.count && zip(x, y).allSatisfy { $0.sample == $1.sample && $0.row == $1.row && $0.out.bitPattern == $1.out.bitPattern }
+}
+
+@Test func positiveTilesEqualTheirScalarReferenceWithPartialRowsAndSamples() {
+    var rng = Xoshiro(seed: 34)
+    var checked = 0, wideChecked = 0
+    for m in [1, 3, 16, 37] {
+        for B in [16, 20, 32, 48, 64] {
+            let n = 11
+            let w = randomFloats(n * m, rng: &rng), ht = randomFloats(m * B, rng: &rng)
+            let b = randomFloats(n, rng: &rng).map { $0 * 0.3 }
+            for (row, rows) in [(0, 4), (4, 3), (8, 1), (9, 2)] {
+                for s0 in stride(from: 0, to: B, by: 16) {
+                    var got: [LargeState.Positive] = []
+                    w.withUnsafeBufferPointer { wp in b.withUnsafeBufferPointer { bp in ht.withUnsafeBufferPointer { hp in
+                        positiveTile(wp, bp, hp, m: m, B: B, row: row, rows: rows, s0: s0, into: &got)
+                    } } }
+                    let expected = positiveTileReference(w: w, b: b, ht: ht, m: m, B: B, row: row, rows: rows, s0: s0,
+                                                         width: min(16, B - s0))
+                    #expect(same(got, expected), "m \(m), B \(B), rows \(row)+\(rows), s0 \(s0)")
+                    checked += 1
+                    guard B - s0 >= 32 else { continue }
+                    var wideGot: [LargeState.Positive] = []
+                    w.withUnsafeBufferPointer { wp in b.withUnsafeBufferPointer { bp in ht.withUnsafeBufferPointer { hp in
+                        positiveTileWide(wp, bp, hp, m: m, B: B, row: row, rows: rows, s0: s0, into: &wideGot)
+                    } } }
+                    // Two SIMD8 tiles' positives in order: samples s0 … s0 + 15, then s0 + 16 … s0 + 31.
+                    let wideExpected = expected + positiveTileReference(w: w, b: b, ht: ht, m: m, B: B, row: row, rows: rows,
+                                                                        s0: s0 + 16, width: 16)
+                    #expect(same(wideGot, wideExpected), "wide: m \(m), B \(B), rows \(row)+\(rows), s0 \(s0)")
+                    wideChecked += 1
+                }
+            }
+        }
+    }
+    #expect(checked > 100 && wideChecked > 20)
+}
