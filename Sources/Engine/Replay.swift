@@ -1,6 +1,6 @@
 // Training from given initial weights on one fixed batch, step by step: the shared ground on which the engine
-// is compared with the PyTorch reference (bench/torch_reference.py replay) and with a plain reference
-// implementation in the tests.
+// is compared with the PyTorch reference (bench/torch_reference.py replay writes the losses that
+// Tests/EngineTests/TorchReplayTests.swift compares with).
 
 extension Trainer {
     /// `steps` AdamW steps of the notebook objective on the same batch `x` (sample-major, batch × n), starting

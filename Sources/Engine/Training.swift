@@ -115,8 +115,6 @@ public enum Trainer {
         return trained
     }
 
-    /// Trains one instance: Xavier-normal init from the spec's seed, then `recipe.steps` AdamW steps,
-    /// each on a fresh batch drawn from the same stream.
     /// Trains one instance and returns its weights after each step listed in `steps` too (for learning dynamics).
     public static func trainWithSnapshots(_ spec: ToyModelSpec, recipe: TrainingRecipe, initial: ToyModel? = nil,
                                           at steps: [Int]) throws -> (trained: TrainedModel, snapshots: [ToyModel]) {
@@ -131,6 +129,8 @@ public enum Trainer {
         return (t, snapshots)
     }
 
+    /// Trains one instance: Xavier-normal init from the spec's seed, then `recipe.steps` AdamW steps,
+    /// each on a fresh batch drawn from the same stream.
     /// `wideKernels` chooses SIMD16 kernels (default: where the processor has AVX-512); the result is the same bits.
     public static func trainOne(_ spec: ToyModelSpec, recipe: TrainingRecipe, instance: Int = 0,
                                 initial: ToyModel? = nil, wideKernels: Bool = KernelWidth.wide,

@@ -19,10 +19,6 @@ public struct Rect: Sendable, Equatable {
     public var maxX: Double { x + width }
     public var maxY: Double { y + height }
     public var center: Point { Point(x + width / 2, y + height / 2) }
-    /// The rectangle shrunk by the given margins.
-    public func inset(left: Double = 0, top: Double = 0, right: Double = 0, bottom: Double = 0) -> Rect {
-        Rect(x + left, y + top, width - left - right, height - top - bottom)
-    }
 }
 
 /// Horizontal placement of text relative to its anchor point.

@@ -41,11 +41,14 @@ private func combineRowsReference(rows: FeatureMajorBatch, inner: Int, outRows: 
 
 @Test func combineRowsEqualsItsScalarReferenceOnEveryPath() {
     var rng = Xoshiro(seed: 31)
+    // One work space for the whole sweep, as in training, with sizes going up and down.
+    let scratch = KernelScratch()
     var checked = 0, wideChecked = 0
     // (outRows, inner): rows in full and partial blocks of 4 and of 8 (the SIMD16 eight-row path), one input or many.
     let shapes = [(1, 3), (3, 1), (4, 7), (5, 2), (8, 33), (9, 5), (13, 17), (16, 4)]
     for (outRows, inner) in shapes {
-        for batch in [8, 16, 24, 32, 48, 72] {
+        // SIMD16: 1 … 8 vectors (blocks of two after the dense path's blocks of three, and a lone last one).
+        for batch in [8, 16, 24, 32, 48, 64, 72, 80, 128] {
             for density in [0.0, 0.1, 1.0] {
                 let x = randomBatch(rows: inner, batch: batch, density: density, rng: &rng)
                 defer { x.deallocate() }
@@ -58,9 +61,10 @@ private func combineRowsReference(rows: FeatureMajorBatch, inner: Int, outRows: 
                         for dense in [false, true] {
                             for wide in batch % 16 == 0 ? [false, true] : [false] {
                                 for packed in [false, true] {
+                                    // NaN everywhere first, so an output the kernel never writes cannot pass.
                                     let out = FeatureMajorBatch(rows: outRows, batch: batch)
                                     defer { out.deallocate() }
-                                    let scratch = KernelScratch()
+                                    for r in 0..<outRows { for j in 0..<out.vectors { out.row(r)[j] = SIMD8(repeating: .nan) } }
                                     let space = UnsafeMutablePointer<Float>.allocate(capacity: max(1, outRows / 4 * inner * 4))
                                     defer { space.deallocate() }
                                     coef.withUnsafeBufferPointer { cp in
@@ -158,6 +162,7 @@ private func pairedRowDotsReference(_ a: FeatureMajorBatch, _ a2: FeatureMajorBa
 @Test func pairedRowDotsEqualsItsScalarReferenceAtBothWidthsAndOnTheTinyPath() {
     var rng = Xoshiro(seed: 33)
     var checked = 0, tiny = 0
+    let scratch = KernelScratch()
     for rowsA in [1, 2, 3, 4, 5, 7, 9] {
         for rowsB in [1, 2, 3, 4, 5, 8, 9, 17] {
             for batch in [8, 16, 40, 64] {
@@ -171,7 +176,7 @@ private func pairedRowDotsReference(_ a: FeatureMajorBatch, _ a2: FeatureMajorBa
                     for wide in [false, true] {
                         var g = [Float](repeating: .nan, count: rowsA * rowsB)
                         g.withUnsafeMutableBufferPointer {
-                            pairedRowDots(a, a2, rowsA: rowsA, b, b2, rowsB: rowsB, into: $0.baseAddress!, scratch: KernelScratch(), wide: wide)
+                            pairedRowDots(a, a2, rowsA: rowsA, b, b2, rowsB: rowsB, into: $0.baseAddress!, scratch: scratch, wide: wide)
                         }
                         #expect(g.map(\.bitPattern) == expected.map(\.bitPattern),
                                 "rowsA \(rowsA), rowsB \(rowsB), batch \(batch), density \(density), wide \(wide)")
@@ -206,9 +211,10 @@ private func same(_ x: [LargeState.Positive], _ y: [LargeState.Positive]) -> Boo
 
 @Test func positiveTilesEqualTheirScalarReferenceWithPartialRowsAndSamples() {
     var rng = Xoshiro(seed: 34)
-    var checked = 0, wideChecked = 0
+    var checked = 0, wideChecked = 0, positives = 0
     for m in [1, 3, 16, 37] {
-        for B in [16, 20, 32, 48, 64] {
+        // Partial last tiles of 4, 8 and 12 samples (B = 20, 24, 28), and whole ones.
+        for B in [16, 20, 24, 28, 32, 48, 64] {
             let n = 11
             let w = randomFloats(n * m, rng: &rng), ht = randomFloats(m * B, rng: &rng)
             let b = randomFloats(n, rng: &rng).map { $0 * 0.3 }
@@ -222,6 +228,7 @@ private func same(_ x: [LargeState.Positive], _ y: [LargeState.Positive]) -> Boo
                                                          width: min(16, B - s0))
                     #expect(same(got, expected), "m \(m), B \(B), rows \(row)+\(rows), s0 \(s0)")
                     checked += 1
+                    positives += expected.count
                     guard B - s0 >= 32 else { continue }
                     var wideGot: [LargeState.Positive] = []
                     w.withUnsafeBufferPointer { wp in b.withUnsafeBufferPointer { bp in ht.withUnsafeBufferPointer { hp in
@@ -236,5 +243,5 @@ private func same(_ x: [LargeState.Positive], _ y: [LargeState.Positive]) -> Boo
             }
         }
     }
-    #expect(checked > 100 && wideChecked > 20)
+    #expect(checked > 100 && wideChecked > 20 && positives > 1000)
 }

@@ -44,11 +44,12 @@ CONF
       n=${fd##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-" 2>/dev/null || true; fi
     done
     exec </dev/null >/dev/null 2>&1
-    munge -n </dev/null >/dev/null 2>&1 || runuser -u munge -- munged --force
-    slurmctld -f "$dir/slurm.conf"
-    slurmd -f "$dir/slurm.conf"
+    # A daemon that fails to start is reported below (munge -n, then the node never idle), not here.
+    timeout 10 munge -n </dev/null >/dev/null 2>&1 || runuser -u munge -- munged --force || true
+    slurmctld -f "$dir/slurm.conf" || true
+    slurmd -f "$dir/slurm.conf" || true
   )
-  munge -n </dev/null >/dev/null || { echo "munged did not start; see /var/log/munge/munged.log" >&2; exit 1; }
+  timeout 10 munge -n </dev/null >/dev/null || { echo "munged did not start; see /var/log/munge/munged.log" >&2; exit 1; }
   deadline=$((SECONDS + 60))
   while ((SECONDS < deadline)); do
     if timeout 5 sinfo -h -o '%t' 2>/dev/null | grep -q idle; then exit 0; fi
