@@ -15,10 +15,6 @@ public enum Analytic {
         return sorted.dropFirst(m).reduce(0) { $0 + $1 * droppedFeatureLoss(density: p) }
     }
 
-    /// Loss of an antipodal pair with importances I_a, I_b and zero bias: (I_a + I_b) p²/6.
-    public static func antipodalPairLoss(_ ia: Double, _ ib: Double, density p: Double) -> Double {
-        (ia + ib) * p * p / 6
-    }
 }
 
 extension Analytic {

@@ -63,10 +63,7 @@ public func deriveSeed(_ root: UInt64, _ path: UInt64...) -> UInt64 {
     return h
 }
 
-/// A stable 64-bit hash of a string (FNV-1a), used to turn experiment names into seeds and cache keys.
-public func fnv1a64(_ s: String) -> UInt64 { fnv1a64(Array(s.utf8)) }
-
-/// FNV-1a over bytes.
+/// FNV-1a over bytes: a stable 64-bit hash (of weights in the pinning tests, of keys in the variants' names).
 public func fnv1a64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
     var h: UInt64 = 0xCBF2_9CE4_8422_2325
     for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }

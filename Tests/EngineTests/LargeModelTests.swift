@@ -188,3 +188,15 @@ func theWidePositiveTileEqualsTwoNarrowOnes(_ rows: Int, _ m: Int) {
         }
     }
 }
+
+@Test func theInterferenceDotProductSumsItsLanesInTheStatedOrder() {
+    // Lanes whose sum depends on the order (2^25 + 1 is not a Float): the stated order gives 2, lane pairs 8, and
+    // lane after lane 7.
+    let big: Float = 33_554_432
+    let v = SIMD8<Float>(-1, big, 2, 3, 1, 2, -big, -1)
+    let stated = ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]))
+    let pairwise = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]))
+    let sequential = v.indices.reduce(Float(0)) { $0 + v[$1] }
+    #expect(halvesSum(v).bitPattern == stated.bitPattern)
+    #expect(stated == 2 && pairwise == 8 && sequential == 7)
+}
