@@ -7,6 +7,7 @@
 // Optimiser: Adam with linear warm-up and cosine decay to zero, then an optional signed weight decay γ on W
 // (Liu, Liu & Gore 2025): γ ≥ 0 shrinks W (W ← W − lr·γ·W), γ < 0 pulls each row norm toward 1.
 
+import CVector
 import Foundation
 
 /// How the feature directions W_i are trained.
@@ -205,17 +206,26 @@ public enum LargeTrainer {
             if t % recipe.logEvery == 0 || t == recipe.steps - 1 { curve.append(loss); log?(t, loss) }
             let lr = recipe.rate(t)
             if frozen {
-                // ∂L/∂s_i = d_i · ∂L/∂W_i; W_i = s_i d_i.
+                // ∂L/∂s_i = d_i · ∂L/∂W_i; W_i = s_i d_i. Row by row on all threads (each row's sum is its own).
                 var gs = [Float](repeating: 0, count: n)
-                for i in 0..<n {
-                    var acc: Float = 0
-                    for k in 0..<m { acc += dirs[i * m + k] * state.gw[i * m + k] }
-                    gs[i] = acc
+                let rows = blockRows
+                let gsBox = MutableBox(&gs), dirBox = ReadBox(dirs), gwBox = ReadBox(state.gw)
+                parallelFor((n + rows - 1) / rows, threads: threads) { blk in
+                    let gs = gsBox.p, dirs = dirBox.p, gw = gwBox.p
+                    for i in (blk * rows)..<min(n, (blk + 1) * rows) {
+                        var acc: Float = 0
+                        for k in 0..<m { acc += dirs[i * m + k] * gw[i * m + k] }
+                        gs[i] = acc
+                    }
                 }
                 adamS.step(&scale, gs, lr: lr, t: t + 1, recipe)
-                for i in 0..<n { for k in 0..<m { state.w[i * m + k] = scale[i] * dirs[i * m + k] } }
+                let wBox = MutableBox(&state.w), scaleBox = ReadBox(scale)
+                parallelFor((n + rows - 1) / rows, threads: threads) { blk in
+                    let w = wBox.p, dirs = dirBox.p, scale = scaleBox.p
+                    for i in (blk * rows)..<min(n, (blk + 1) * rows) { for k in 0..<m { w[i * m + k] = scale[i] * dirs[i * m + k] } }
+                }
             } else {
-                adamW.step(&state.w, state.gw, lr: lr, t: t + 1, recipe)
+                adamW.step(&state.w, state.gw, lr: lr, t: t + 1, recipe, threads: threads)
                 if spec.gamma != 0 { signedDecay(&state.w, n: n, m: m, factor: lr * spec.gamma) }
             }
             adamB.step(&state.b, state.gb, lr: lr, t: t + 1, recipe)
@@ -274,21 +284,34 @@ struct AdamMoments {
     var m1: [Float], m2: [Float]
     init(count: Int) { m1 = .init(repeating: 0, count: count); m2 = .init(repeating: 0, count: count) }
 
-    /// One Adam step (PyTorch's formula, no weight decay) at 1-based step t.
-    mutating func step(_ p: inout [Float], _ g: [Float], lr: Float, t: Int, _ r: LargeRecipe) {
+    /// One Adam step (PyTorch's formula, no weight decay) at 1-based step t, on `threads` threads over fixed chunks
+    /// (each entry's update is its own, so the bits do not depend on the thread count).
+    mutating func step(_ p: inout [Float], _ g: [Float], lr: Float, t: Int, _ r: LargeRecipe, threads: Int = 1) {
         let c1 = 1 - Float(pow(Double(r.beta1), Double(t))), c2 = 1 - Float(pow(Double(r.beta2), Double(t)))
         let b1 = r.beta1, b2 = r.beta2, eps = r.eps, a = lr / c1, rc2 = 1 / c2.squareRoot()
-        m1.withUnsafeMutableBufferPointer { m1 in
-            m2.withUnsafeMutableBufferPointer { m2 in
-                p.withUnsafeMutableBufferPointer { p in
-                    g.withUnsafeBufferPointer { g in
-                        for i in 0..<p.count {
-                            m1[i] = b1 * m1[i] + (1 - b1) * g[i]
-                            m2[i] = b2 * m2[i] + (1 - b2) * g[i] * g[i]
-                            p[i] -= a * m1[i] / ((m2[i]).squareRoot() * rc2 + eps)
-                        }
-                    }
-                }
+        let count = p.count, chunk = 16_384
+        let m1 = MutableBox(&self.m1), m2 = MutableBox(&self.m2), pb = MutableBox(&p), gb = ReadBox(g)
+        parallelFor((count + chunk - 1) / chunk, threads: threads) { c in
+            let m1 = m1.p, m2 = m2.p, p = pb.p, g = gb.p
+            let end = min(count, (c + 1) * chunk)
+            var i = c * chunk
+            // Sixteen entries at a time, then one at a time: the same operations, rounded alike, on each entry.
+            typealias V = SIMD16<Float>
+            while i + 16 <= end {
+                let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+                let u = V(repeating: b1) * UnsafeRawPointer(m1 + i).loadUnaligned(as: V.self) + V(repeating: 1 - b1) * gi
+                let v = V(repeating: b2) * UnsafeRawPointer(m2 + i).loadUnaligned(as: V.self) + V(repeating: 1 - b2) * gi * gi
+                UnsafeMutableRawPointer(m1 + i).storeBytes(of: u, as: V.self)
+                UnsafeMutableRawPointer(m2 + i).storeBytes(of: v, as: V.self)
+                let step = V(repeating: a) * u / (vector_sqrt16(v) * V(repeating: rc2) + V(repeating: eps))
+                UnsafeMutableRawPointer(p + i).storeBytes(of: UnsafeRawPointer(p + i).loadUnaligned(as: V.self) - step, as: V.self)
+                i += 16
+            }
+            while i < end {
+                m1[i] = b1 * m1[i] + (1 - b1) * g[i]
+                m2[i] = b2 * m2[i] + (1 - b2) * g[i] * g[i]
+                p[i] -= a * m1[i] / ((m2[i]).squareRoot() * rc2 + eps)
+                i += 1
             }
         }
     }
@@ -299,8 +322,8 @@ struct LargeState {
     let n: Int, m: Int
     var w: [Float], b: [Float]
     var gw: [Float], gb: [Float]
-    /// Hidden vectors transposed (m × batch, for the output tiles) and row-major (batch × m), their gradients
-    /// (batch × m), and the positive outputs per row block.
+    /// Hidden vectors in slabs of 32 samples for the output tiles (`hSlabIndex`), row-major (batch × m), their
+    /// gradients (batch × m), and the positive outputs per row block.
     var ht: [Float], hr: [Float], dh: [Float]
     var positives: [[Positive]]
 
@@ -310,14 +333,17 @@ struct LargeState {
         self.n = n; self.m = m
         w = .init(repeating: 0, count: n * m); b = .init(repeating: 0, count: n)
         gw = w; gb = b
-        ht = .init(repeating: 0, count: m * batch); hr = ht; dh = ht
+        hr = .init(repeating: 0, count: m * batch); dh = hr
+        ht = .init(repeating: 0, count: m * hSlab * ((batch + hSlab - 1) / hSlab))
         positives = .init(repeating: [], count: (n + LargeTrainer.blockRows - 1) / LargeTrainer.blockRows)
     }
 
     /// h_s = Σ_a x_a W_a, row-major in hr and transposed in ht.
     mutating func hidden(_ x: ActiveBatch) {
         let B = x.count, m = self.m
-        if ht.count < m * B { ht = .init(repeating: 0, count: m * B); hr = ht; dh = ht }
+        let slabbed = m * hSlab * ((B + hSlab - 1) / hSlab)
+        if hr.count < m * B { hr = .init(repeating: 0, count: m * B); dh = hr }
+        if ht.count < slabbed { ht = .init(repeating: 0, count: slabbed) }
         for k in 0..<(m * B) { hr[k] = 0 }
         for s in 0..<B {
             for e in x.start[s]..<x.start[s + 1] {
@@ -325,7 +351,7 @@ struct LargeState {
                 for k in 0..<m { hr[s * m + k] += v * w[a * m + k] }
             }
         }
-        for s in 0..<B { for k in 0..<m { ht[k * B + s] = hr[s * m + k] } }
+        for s in 0..<B { for k in 0..<m { ht[hSlabIndex(k, s, m: m)] = hr[s * m + k] } }
     }
 
     /// For every row block in parallel: every (sample, row) whose pre-activation b_j + W_j·h_s is positive.
@@ -338,23 +364,38 @@ struct LargeState {
                 ht.withUnsafeBufferPointer { ht in
                     let (w, b, ht) = (ReadBox(w), ReadBox(b), ReadBox(ht))
                     parallelFor(blocks, threads: threads) { blk in
-                        var found: [Positive] = []
+                        // Slabs of samples outside, the block's groups of 4 rows inside: a slab of h stays in cache
+                        // while every row of the block meets it. Each group keeps its own list, and the lists are
+                        // joined in row order, so the positives come out as a group-by-group sweep would give them.
                         let lo = blk * rowsPer, hi = min(n, lo + rowsPer)
-                        var j = lo
-                        while j < hi {
-                            let rows = min(4, hi - j)
-                            var s0 = 0
-                            while KernelWidth.wide && s0 + 32 <= B {
-                                positiveTileWide(w.buffer, b.buffer, ht.buffer, m: m, B: B, row: j, rows: rows, s0: s0, into: &found)
-                                s0 += 32
+                        let groups = (hi - lo + 3) / 4
+                        var perGroup = [[Positive]](repeating: [], count: groups)
+                        var s0 = 0
+                        while KernelWidth.wide && s0 + 32 <= B {
+                            var g = 0
+                            while g + 1 < groups {   // two groups at once; the first is whole
+                                let j = lo + 4 * g
+                                var second: [Positive] = []
+                                swap(&second, &perGroup[g + 1])
+                                positiveTileWide8(w.buffer, b.buffer, ht.buffer, m: m, row: j, rows: min(8, hi - j), s0: s0,
+                                                  into: &perGroup[g], &second)
+                                swap(&second, &perGroup[g + 1])
+                                g += 2
                             }
-                            while s0 < B {
-                                positiveTile(w.buffer, b.buffer, ht.buffer, m: m, B: B, row: j, rows: rows, s0: s0, into: &found)
-                                s0 += 16
+                            if g < groups {
+                                let j = lo + 4 * g
+                                positiveTileWide(w.buffer, b.buffer, ht.buffer, m: m, B: B, row: j, rows: min(4, hi - j), s0: s0, into: &perGroup[g])
                             }
-                            j += rows
+                            s0 += 32
                         }
-                        out[blk] = found
+                        while s0 < B {
+                            for g in 0..<groups {
+                                let j = lo + 4 * g
+                                positiveTile(w.buffer, b.buffer, ht.buffer, m: m, B: B, row: j, rows: min(4, hi - j), s0: s0, into: &perGroup[g])
+                            }
+                            s0 += 16
+                        }
+                        out[blk] = Array(perGroup.joined())
                     }
                 }
             }
@@ -499,7 +540,15 @@ struct ReadBox: @unchecked Sendable {
     init(_ b: UnsafeBufferPointer<Float>) { buffer = b }
 }
 
-/// Pre-activations of up to 4 rows × 16 samples from s0, SIMD over samples; appends the positive ones.
+/// Samples per slab of the output tiles' copy of h.
+let hSlab = 32
+
+/// Where h_s[k] lies in the output tiles' copy of h: slabs of 32 samples, each m × 32 (k-major), so that a tile's
+/// sweep over k reads one contiguous stretch. Lanes of the last slab past the batch are never read into a result.
+@inline(__always) func hSlabIndex(_ k: Int, _ s: Int, m: Int) -> Int { (s / hSlab) * (m * hSlab) + k * hSlab + s % hSlab }
+
+/// Pre-activations of up to 4 rows × 16 samples from s0 (a multiple of 16), SIMD over samples; appends the positive
+/// ones. `ht` is h in slabs (`hSlabIndex`).
 @inline(__always)
 func positiveTile(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>, _ ht: UnsafeBufferPointer<Float>,
                   m: Int, B: Int, row: Int, rows: Int, s0: Int, into found: inout [LargeState.Positive]) {
@@ -509,13 +558,13 @@ func positiveTile(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Floa
     var a2 = SIMD8<Float>(repeating: b[r2]), a3 = SIMD8<Float>(repeating: b[r3])
     var c0 = a0, c1 = a1, c2 = a2, c3 = a3
     let w0 = row * m, w1 = r1 * m, w2 = r2 * m, w3 = r3 * m
-    let base = ht.baseAddress!
+    let base = ht.baseAddress! + hSlabIndex(0, s0, m: m)
     // The two loops repeat their body on purpose: a shared nested function captures the accumulators and keeps
     // them out of registers (the dense experiment ran about 20 % slower that way).
     if width == 16 {
         for k in 0..<m {
-            let h = UnsafeRawPointer(base + k * B + s0).loadUnaligned(as: SIMD8<Float>.self)
-            let g = UnsafeRawPointer(base + k * B + s0 + 8).loadUnaligned(as: SIMD8<Float>.self)
+            let h = UnsafeRawPointer(base + k * hSlab).loadUnaligned(as: SIMD8<Float>.self)
+            let g = UnsafeRawPointer(base + k * hSlab + 8).loadUnaligned(as: SIMD8<Float>.self)
             let v0 = SIMD8(repeating: w[w0 + k]), v1 = SIMD8(repeating: w[w1 + k])
             let v2 = SIMD8(repeating: w[w2 + k]), v3 = SIMD8(repeating: w[w3 + k])
             a0 = a0.addingProduct(v0, h); c0 = c0.addingProduct(v0, g)
@@ -526,8 +575,8 @@ func positiveTile(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Floa
     } else {
         for k in 0..<m {
             var h = SIMD8<Float>.zero, g = SIMD8<Float>.zero
-            for l in 0..<min(8, width) { h[l] = ht[k * B + s0 + l] }
-            for l in 8..<max(8, width) { g[l - 8] = ht[k * B + s0 + l] }
+            for l in 0..<min(8, width) { h[l] = base[k * hSlab + l] }
+            for l in 8..<max(8, width) { g[l - 8] = base[k * hSlab + l] }
             let v0 = SIMD8(repeating: w[w0 + k]), v1 = SIMD8(repeating: w[w1 + k])
             let v2 = SIMD8(repeating: w[w2 + k]), v3 = SIMD8(repeating: w[w3 + k])
             a0 = a0.addingProduct(v0, h); c0 = c0.addingProduct(v0, g)
@@ -549,7 +598,7 @@ func positiveTile(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Floa
 /// positiveTile on two tiles of 16 samples at once, for processors with AVX-512: 4 rows × 32 samples in eight
 /// SIMD16 accumulators (as many independent chains as the SIMD8 tile, twice the samples). Each pre-activation is
 /// the same chain over k, and the positives are appended in the order of two SIMD8 tiles, s0 then s0 + 16, so
-/// everything downstream sums in the same order: the same bits.
+/// everything downstream sums in the same order: the same bits. s0 is a multiple of 32 (a whole slab).
 @inline(__always)
 func positiveTileWide(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>, _ ht: UnsafeBufferPointer<Float>,
                       m: Int, B: Int, row: Int, rows: Int, s0: Int, into found: inout [LargeState.Positive]) {
@@ -558,10 +607,10 @@ func positiveTileWide(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<
     var a2 = SIMD16<Float>(repeating: b[r2]), a3 = SIMD16<Float>(repeating: b[r3])
     var c0 = a0, c1 = a1, c2 = a2, c3 = a3
     let w0 = row * m, w1 = r1 * m, w2 = r2 * m, w3 = r3 * m
-    let base = ht.baseAddress!
+    let base = ht.baseAddress! + hSlabIndex(0, s0, m: m)
     for k in 0..<m {
-        let h = UnsafeRawPointer(base + k * B + s0).loadUnaligned(as: SIMD16<Float>.self)
-        let g = UnsafeRawPointer(base + k * B + s0 + 16).loadUnaligned(as: SIMD16<Float>.self)
+        let h = UnsafeRawPointer(base + k * hSlab).loadUnaligned(as: SIMD16<Float>.self)
+        let g = UnsafeRawPointer(base + k * hSlab + 16).loadUnaligned(as: SIMD16<Float>.self)
         let v0 = SIMD16(repeating: w[w0 + k]), v1 = SIMD16(repeating: w[w1 + k])
         let v2 = SIMD16(repeating: w[w2 + k]), v3 = SIMD16(repeating: w[w3 + k])
         a0 = a0.addingProduct(v0, h); c0 = c0.addingProduct(v0, g)
@@ -578,4 +627,48 @@ func positiveTileWide(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<
     // Row by row within each 16-sample tile (lanes 0–7 then 8–15 of a row are the SIMD8 tile's two vectors).
     collect(a0, 0, s0); collect(a1, 1, s0); collect(a2, 2, s0); collect(a3, 3, s0)
     collect(c0, 0, s0 + 16); collect(c1, 1, s0 + 16); collect(c2, 2, s0 + 16); collect(c3, 3, s0 + 16)
+}
+
+/// positiveTileWide on two groups of 4 rows at once: 8 rows × 32 samples in sixteen SIMD16 accumulators, so each
+/// load of h feeds twice the multiply-adds. Every pre-activation is the same chain over k as in positiveTileWide, and
+/// each group's positives go to its own list (rows row … row + 3 to `found`, the rest to `found2`) in that kernel's
+/// order: the same bits. 5 ≤ rows ≤ 8; s0 is a multiple of 32.
+@inline(__always)
+func positiveTileWide8(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>, _ ht: UnsafeBufferPointer<Float>,
+                       m: Int, row: Int, rows: Int, s0: Int,
+                       into found: inout [LargeState.Positive], _ found2: inout [LargeState.Positive]) {
+    let r5 = row + min(5, rows - 1), r6 = row + min(6, rows - 1), r7 = row + min(7, rows - 1)
+    var a0 = SIMD16<Float>(repeating: b[row]), a1 = SIMD16<Float>(repeating: b[row + 1])
+    var a2 = SIMD16<Float>(repeating: b[row + 2]), a3 = SIMD16<Float>(repeating: b[row + 3])
+    var a4 = SIMD16<Float>(repeating: b[row + 4]), a5 = SIMD16<Float>(repeating: b[r5])
+    var a6 = SIMD16<Float>(repeating: b[r6]), a7 = SIMD16<Float>(repeating: b[r7])
+    var c0 = a0, c1 = a1, c2 = a2, c3 = a3, c4 = a4, c5 = a5, c6 = a6, c7 = a7
+    let w0 = row * m, w5 = r5 * m, w6 = r6 * m, w7 = r7 * m
+    let base = ht.baseAddress! + hSlabIndex(0, s0, m: m)
+    for k in 0..<m {
+        let h = UnsafeRawPointer(base + k * hSlab).loadUnaligned(as: SIMD16<Float>.self)
+        let g = UnsafeRawPointer(base + k * hSlab + 16).loadUnaligned(as: SIMD16<Float>.self)
+        let v0 = SIMD16(repeating: w[w0 + k]), v1 = SIMD16(repeating: w[w0 + m + k])
+        let v2 = SIMD16(repeating: w[w0 + 2 * m + k]), v3 = SIMD16(repeating: w[w0 + 3 * m + k])
+        let v4 = SIMD16(repeating: w[w0 + 4 * m + k]), v5 = SIMD16(repeating: w[w5 + k])
+        let v6 = SIMD16(repeating: w[w6 + k]), v7 = SIMD16(repeating: w[w7 + k])
+        a0 = a0.addingProduct(v0, h); c0 = c0.addingProduct(v0, g)
+        a1 = a1.addingProduct(v1, h); c1 = c1.addingProduct(v1, g)
+        a2 = a2.addingProduct(v2, h); c2 = c2.addingProduct(v2, g)
+        a3 = a3.addingProduct(v3, h); c3 = c3.addingProduct(v3, g)
+        a4 = a4.addingProduct(v4, h); c4 = c4.addingProduct(v4, g)
+        a5 = a5.addingProduct(v5, h); c5 = c5.addingProduct(v5, g)
+        a6 = a6.addingProduct(v6, h); c6 = c6.addingProduct(v6, g)
+        a7 = a7.addingProduct(v7, h); c7 = c7.addingProduct(v7, g)
+    }
+    @inline(__always) func collect(_ v: SIMD16<Float>, _ r: Int, _ first: Int, _ list: inout [LargeState.Positive]) {
+        guard r < rows, any(v .> 0) else { return }
+        for l in 0..<16 where v[l] > 0 {
+            list.append(LargeState.Positive(sample: Int32(first + l), row: Int32(row + r), out: v[l]))
+        }
+    }
+    collect(a0, 0, s0, &found); collect(a1, 1, s0, &found); collect(a2, 2, s0, &found); collect(a3, 3, s0, &found)
+    collect(c0, 0, s0 + 16, &found); collect(c1, 1, s0 + 16, &found); collect(c2, 2, s0 + 16, &found); collect(c3, 3, s0 + 16, &found)
+    collect(a4, 4, s0, &found2); collect(a5, 5, s0, &found2); collect(a6, 6, s0, &found2); collect(a7, 7, s0, &found2)
+    collect(c4, 4, s0 + 16, &found2); collect(c5, 5, s0 + 16, &found2); collect(c6, 6, s0 + 16, &found2); collect(c7, 7, s0 + 16, &found2)
 }

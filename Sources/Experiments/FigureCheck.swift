@@ -132,7 +132,8 @@ extension Pipeline {
         // sources place ({{figure NAME | …}}), so a typo costs a line, not a build.
         let declared = declaredFigureNames()
         for n in names where !declared.contains(n) {
-            throw PipelineError.io("unknown figure '\(n)'; known figures: \(declared.sorted().joined(separator: ", "))")
+            throw PipelineError.io("unknown figure '\(n)' (a new figure that no source places yet is accepted with --all); "
+                                   + "known figures: \(declared.sorted().joined(separator: ", "))")
         }
         let lock = try FileLock(paths.cache.appendingPathComponent("lock"), wait: true, log: log)
         defer { lock.release() }
@@ -157,10 +158,7 @@ extension Pipeline {
             .map { String($0.dropLast(4)) })
         for file in (try? fm.contentsOfDirectory(atPath: paths.sources.path)) ?? [] where file.hasSuffix(".md") {
             guard let text = try? String(contentsOf: paths.sources.appendingPathComponent(file), encoding: .utf8) else { continue }
-            for part in text.components(separatedBy: "{{figure ").dropFirst() {
-                let name = part.prefix { !$0.isWhitespace && $0 != "|" && $0 != "}" }
-                if !name.isEmpty { names.insert(String(name)) }
-            }
+            for (kind, name) in Template.placements(in: text) where kind == "figure" { names.insert(name) }
         }
         return names
     }

@@ -77,8 +77,7 @@ public struct Template {
         var numbers: [String: Int] = [:], near: [String: String] = [:], cited: Set<String> = []
         for (_, text) in sources {
             var lastFigure: String? = nil, waiting: [String] = []
-            for m in text.matches(of: /\{\{\s*(figure|claim)\s+([^\s|}]+)/) {
-                let kind = String(m.output.1), name = String(m.output.2)
+            for (kind, name) in Self.placements(in: text) {
                 if kind == "figure" {
                     if numbers[name] == nil { numbers[name] = numbers.count + 1 }
                     for id in waiting where near[id] == nil { near[id] = name }
@@ -91,6 +90,12 @@ public struct Template {
             }
         }
         figureNumbers = numbers; claimFigures = near; self.cited = cited
+    }
+
+    /// The `{{figure NAME …}}` and `{{claim ID …}}` placeholders of a source text, in order: ("figure", NAME) or
+    /// ("claim", ID).
+    public static func placements(in text: String) -> [(kind: String, name: String)] {
+        text.matches(of: /\{\{\s*(figure|claim)\s+([^\s|}]+)/).map { (String($0.output.1), String($0.output.2)) }
     }
 
     /// Renders one source file. A placeholder may span lines (a `when` with long texts).

@@ -4,6 +4,7 @@
 // or batch remainder. The sweeps cover full and partial blocks of rows and columns, both layouts of the coefficients,
 // sparse and dense inputs, the dense-input path, the SIMD16 eight-row path and the tiny path of pairedRowDots.
 // Tolerance: none (bit patterns compared). The pinned hashes in KernelPinTests stay as a backstop.
+import Foundation
 import Testing
 @testable import Engine
 
@@ -190,15 +191,16 @@ private func pairedRowDotsReference(_ a: FeatureMajorBatch, _ a2: FeatureMajorBa
     #expect(checked > 600 && tiny > 50)
 }
 
-/// The large model's pre-activations b[r] + Σ_k w[r·m + k] · ht[k·B + s] (fused, k in order) of rows row … row + rows − 1
-/// and samples s0 … s0 + width − 1, the positive ones listed row by row, samples in order.
+/// The large model's pre-activations b[r] + Σ_k w[r·m + k] · h_s[k] (fused, k in order) of rows row … row + rows − 1
+/// and samples s0 … s0 + width − 1, the positive ones listed row by row, samples in order. h is stored in slabs of 32
+/// samples, each m × 32: h_s[k] = ht[(s / 32)·32m + 32k + s mod 32].
 private func positiveTileReference(w: [Float], b: [Float], ht: [Float], m: Int, B: Int, row: Int, rows: Int, s0: Int,
                                    width: Int) -> [LargeState.Positive] {
     var found: [LargeState.Positive] = []
     for r in row..<(row + rows) {
         for s in s0..<(s0 + width) {
             var acc = b[r]
-            for k in 0..<m { acc = acc.addingProduct(w[r * m + k], ht[k * B + s]) }
+            for k in 0..<m { acc = acc.addingProduct(w[r * m + k], ht[(s / 32) * 32 * m + 32 * k + s % 32]) }
             if acc > 0 { found.append(LargeState.Positive(sample: Int32(s), row: Int32(r), out: acc)) }
         }
     }
@@ -216,7 +218,7 @@ private func same(_ x: [LargeState.Positive], _ y: [LargeState.Positive]) -> Boo
         // Partial last tiles of 4, 8 and 12 samples (B = 20, 24, 28), and whole ones.
         for B in [16, 20, 24, 28, 32, 48, 64] {
             let n = 11
-            let w = randomFloats(n * m, rng: &rng), ht = randomFloats(m * B, rng: &rng)
+            let w = randomFloats(n * m, rng: &rng), ht = randomFloats(m * 32 * ((B + 31) / 32), rng: &rng)
             let b = randomFloats(n, rng: &rng).map { $0 * 0.3 }
             for (row, rows) in [(0, 4), (4, 3), (8, 1), (9, 2)] {
                 for s0 in stride(from: 0, to: B, by: 16) {
@@ -229,7 +231,7 @@ private func same(_ x: [LargeState.Positive], _ y: [LargeState.Positive]) -> Boo
                     #expect(same(got, expected), "m \(m), B \(B), rows \(row)+\(rows), s0 \(s0)")
                     checked += 1
                     positives += expected.count
-                    guard B - s0 >= 32 else { continue }
+                    guard s0 % 32 == 0, B - s0 >= 32 else { continue }
                     var wideGot: [LargeState.Positive] = []
                     w.withUnsafeBufferPointer { wp in b.withUnsafeBufferPointer { bp in ht.withUnsafeBufferPointer { hp in
                         positiveTileWide(wp, bp, hp, m: m, B: B, row: row, rows: rows, s0: s0, into: &wideGot)
@@ -244,4 +246,56 @@ private func same(_ x: [LargeState.Positive], _ y: [LargeState.Positive]) -> Boo
         }
     }
     #expect(checked > 100 && wideChecked > 20 && positives > 1000)
+}
+
+@Test func theEightRowPositiveTileEqualsTheScalarReferenceForEachOfItsTwoGroups() {
+    var rng = Xoshiro(seed: 35)
+    var checked = 0
+    for m in [1, 5, 16, 37] {
+        for B in [32, 64, 96] {
+            let n = 13
+            let w = randomFloats(n * m, rng: &rng), ht = randomFloats(m * 32 * ((B + 31) / 32), rng: &rng)
+            let b = randomFloats(n, rng: &rng).map { $0 * 0.3 }
+            // Whole second groups and partial ones (5, 6 and 7 rows in all).
+            for (row, rows) in [(0, 8), (5, 8), (1, 5), (4, 6), (6, 7)] {
+                for s0 in stride(from: 0, to: B, by: 32) {
+                    var first: [LargeState.Positive] = [], second: [LargeState.Positive] = []
+                    w.withUnsafeBufferPointer { wp in b.withUnsafeBufferPointer { bp in ht.withUnsafeBufferPointer { hp in
+                        positiveTileWide8(wp, bp, hp, m: m, row: row, rows: rows, s0: s0, into: &first, &second)
+                    } } }
+                    func expected(_ r: Int, _ count: Int) -> [LargeState.Positive] {
+                        positiveTileReference(w: w, b: b, ht: ht, m: m, B: B, row: r, rows: count, s0: s0, width: 16)
+                            + positiveTileReference(w: w, b: b, ht: ht, m: m, B: B, row: r, rows: count, s0: s0 + 16, width: 16)
+                    }
+                    #expect(same(first, expected(row, 4)), "m \(m), B \(B), rows \(row)+\(rows), s0 \(s0)")
+                    #expect(same(second, expected(row + 4, rows - 4)), "second group: m \(m), B \(B), rows \(row)+\(rows), s0 \(s0)")
+                    checked += 1
+                }
+            }
+        }
+    }
+    #expect(checked == 4 * 6 * 5)
+}
+
+@Test func theLargeModelsAdamStepEqualsPyTorchsFormulaEntryByEntry() {
+    var rng = Xoshiro(seed: 36)
+    let recipe = LargeRecipe(steps: 10, batch: 1, lr: 3e-3, warmup: 1)
+    // Counts with a remainder after the blocks of 16, and more than one chunk of work.
+    for count in [5, 16, 37, 40_000] {
+        var p = randomFloats(count, rng: &rng)
+        var moments = AdamMoments(count: count)
+        var (m1, m2, q) = ([Float](repeating: 0, count: count), [Float](repeating: 0, count: count), p)
+        for t in 1...3 {
+            let g = randomFloats(count, rng: &rng)
+            moments.step(&p, g, lr: 0.01, t: t, recipe, threads: 3)
+            let c1 = 1 - Float(pow(Double(recipe.beta1), Double(t))), c2 = 1 - Float(pow(Double(recipe.beta2), Double(t)))
+            for i in 0..<count {
+                m1[i] = recipe.beta1 * m1[i] + (1 - recipe.beta1) * g[i]
+                m2[i] = recipe.beta2 * m2[i] + (1 - recipe.beta2) * g[i] * g[i]
+                q[i] -= (0.01 / c1) * m1[i] / (m2[i].squareRoot() * (1 / c2.squareRoot()) + recipe.eps)
+            }
+            #expect(p.map(\.bitPattern) == q.map(\.bitPattern), "count \(count), step \(t)")
+            #expect(moments.m2.map(\.bitPattern) == m2.map(\.bitPattern))
+        }
+    }
 }

@@ -162,33 +162,6 @@ private func denseReference(w: [Double], b: [Double], n: Int, m: Int, batch: Act
     #expect(mlp.relativeError < 0.3, "relative error \(mlp.relativeError)")
 }
 
-/// The SIMD16 positive tile (4 rows × 32 samples) finds the same positives, with the same bits and in the same
-/// order, as two SIMD8 tiles of 16 samples: the gradient sums over them downstream in list order.
-@Test(arguments: [(1, 13), (3, 20), (4, 64)])
-func theWidePositiveTileEqualsTwoNarrowOnes(_ rows: Int, _ m: Int) {
-    let B = 96, n = 4
-    var rng = Xoshiro(seed: UInt64(100 + m))
-    let w = (0..<(n * m)).map { _ in Float(rng.normal() * 0.5) }
-    let b = (0..<n).map { _ in Float(rng.normal() * 0.1) }
-    let ht = (0..<(m * B)).map { _ in Float(rng.normal()) }
-    w.withUnsafeBufferPointer { w in
-        b.withUnsafeBufferPointer { b in
-            ht.withUnsafeBufferPointer { ht in
-                for s0 in [0, 32, 64] {
-                    var wide: [LargeState.Positive] = [], narrow: [LargeState.Positive] = []
-                    positiveTileWide(w, b, ht, m: m, B: B, row: 0, rows: rows, s0: s0, into: &wide)
-                    positiveTile(w, b, ht, m: m, B: B, row: 0, rows: rows, s0: s0, into: &narrow)
-                    positiveTile(w, b, ht, m: m, B: B, row: 0, rows: rows, s0: s0 + 16, into: &narrow)
-                    #expect(!narrow.isEmpty)
-                    #expect(wide.map(\.sample) == narrow.map(\.sample))
-                    #expect(wide.map(\.row) == narrow.map(\.row))
-                    #expect(wide.map(\.out.bitPattern) == narrow.map(\.out.bitPattern))
-                }
-            }
-        }
-    }
-}
-
 @Test func theInterferenceDotProductSumsItsLanesInTheStatedOrder() {
     // Lanes whose sum depends on the order (2^25 + 1 is not a Float): the stated order gives 2, lane pairs 8, and
     // lane after lane 7.
