@@ -4,6 +4,7 @@ import Engine
 import Foundation
 import Testing
 @testable import Experiments
+import Report
 
 /// Six unit features in three dimensions, each given as a vector.
 private func sixIn3D(_ v: [[Float]]) -> ToyModel {
@@ -75,4 +76,27 @@ private func sixIn3D(_ v: [[Float]]) -> ToyModel {
     #expect(shares.count == 2)        // the flat row never crosses, so it is not counted
     #expect(shares[0] == 1)           // the jump: the whole change in one step
     #expect(abs(shares[1] - 0.2) < 1e-12)   // the smooth crossover: a fifth per step, below the 60 % rule
+}
+
+/// §6's jumps (C6.1, C6.2) on two hand-made trajectories over 80 log-spaced checkpoints: one feature rises from 0.1
+/// to 0.5 in one checkpoint interval, past a feature that stays at 0.3; or it rises smoothly over 40 intervals.
+@Test func dimensionalitiesThatJumpPassC61AndC62AndSmoothOnesFail() {
+    let steps = (0..<80).map { Int((10 * pow(2000, Double($0) / 79)).rounded()) }
+    func run(_ rising: (Int) -> Float) -> DynamicsResults {
+        let dims = (0..<80).map { k -> [Float] in [rising(k), 0.3, 0.5] }
+        let losses = (0..<80).map { k in 1 - Double(rising(k)) }
+        return DynamicsResults(runs: [DynamicsRun(steps: steps, dims: dims, losses: losses, represented: 2, allDigons: true)],
+                               correlated: [])
+    }
+    func status(_ r: DynamicsResults, _ id: String) -> ClaimStatus? {
+        LearningDynamics().claims(r).first { $0.id == id }?.status
+    }
+    let jumping = run { $0 <= 40 ? 0.1 : 0.5 }
+    let smooth = run { k in 0.1 + 0.4 * Float(min(40, max(0, k - 20))) / 40 }
+    #expect(status(jumping, "C6.1") == .pass)
+    #expect(status(jumping, "C6.2") == .pass)
+    #expect(status(smooth, "C6.1") == .fail)
+    #expect(status(smooth, "C6.2") == .fail)
+    #expect(LearningDynamics.swaps(smooth.runs[0], inJumps: false) == 0)
+    #expect(LearningDynamics.swaps(jumping.runs[0], inJumps: false) == 1)
 }
