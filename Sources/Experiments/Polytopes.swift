@@ -380,17 +380,18 @@ public struct Polytopes: Experiment {
             for f in fits where f.start == .random { total += 1; if f.represented == best.represented { reached += 1 } }
         }
         // "Often" as a frequency with its binomial standard error, so that the rule can fail (it used to be "fewer
-        // than all", which one miss in any number of restarts passes).
+        // than all", which one miss in any number of restarts passes). Exploratory: the share of misses was known
+        // when the threshold was set.
         let missed = total - reached
         let missRate = total > 0 ? Double(missed) / Double(total) : 0
         let missSE = total > 0 ? (missRate * (1 - missRate) / Double(total)).squareRoot() : 0
         let often = total > 0 ? judge(missRate, se: missSE, threshold: 0.2, holdsAbove: true) : .fail
         out.append(Claim.rule("C5.30", section: sec, "Gradient descent often ends in a non-optimal geometry, so fits must be repeated",
                               paper: "fits often miss the best geometry",
-                              ours: "\(missed) of \(total) random restarts (\(pct(missRate)) ± \(pct(missSE))) end outside the best fit's geometry",
-                              rule: "at least 1 in 5 random restarts ends outside the geometry of the best fit at its ρ; inconclusive within two standard errors of 1 in 5",
-                              reason: "'often' read as at least one fit in five; the restarts are independent, so the error is binomial. The claim's second part, that 2-D hidden spaces are harder to optimise than 3-D, is not measured: we fit m = 2 only",
-                              status: often).withError(missSE, status: often))
+                              ours: "\(missed) of \(total) random restarts (\(pct(missRate)) ± \(pct(missSE))) end with another number of represented features than the best fit at their ρ",
+                              rule: "at least 1 in 5 random restarts ends with another number of represented features than the best fit at its ρ; inconclusive within two standard errors of 1 in 5",
+                              reason: "'often' read as at least one fit in five; the restarts are independent, so the error is binomial. The geometry is compared by its number of represented features, pooled over every ρ, including those near the crossover of C5.26 where the best fit wins by little. The claim's second part, that 2-D hidden spaces are harder to optimise than 3-D, is not measured: we fit m = 2 only. Exploratory: the share of misses was known when 1 in 5 was set",
+                              status: often).withError(missSE, status: often).exploratory())
         out.append(.unchecked("C5.27", section: sec, "The perturbed pentagon mixes continuous deformation with sharp phase changes",
                               paper: "—", reason: "qualitative; C5.23–C5.26 measure both parts"))
         out.append(.unchecked("C5.29", section: sec, "The distance from the unit circle is driven mainly by the amount of positive interference",

@@ -78,25 +78,34 @@ private func sixIn3D(_ v: [[Float]]) -> ToyModel {
     #expect(abs(shares[1] - 0.2) < 1e-12)   // the smooth crossover: a fifth per step, below the 60 % rule
 }
 
-/// §6's jumps (C6.1, C6.2) on two hand-made trajectories over 80 log-spaced checkpoints: one feature rises from 0.1
-/// to 0.5 in one checkpoint interval, past a feature that stays at 0.3; or it rises smoothly over 40 intervals.
-@Test func dimensionalitiesThatJumpPassC61AndC62AndSmoothOnesFail() {
+/// §6's jumps (C6.1, C6.2, exploratory) on hand-made trajectories over 80 log-spaced checkpoints: one feature rises
+/// from 0.1 to 0.5 in one checkpoint interval, past a feature that stays at 0.3; or smoothly over 40 intervals; or
+/// smoothly most of the way and then by one jump of 0.25.
+@Test func dimensionalitiesThatJumpMeetTheRulesOfC61AndC62AndSmoothOnesDoNot() {
     let steps = (0..<80).map { Int((10 * pow(2000, Double($0) / 79)).rounded()) }
-    func run(_ rising: (Int) -> Float) -> DynamicsResults {
-        let dims = (0..<80).map { k -> [Float] in [rising(k), 0.3, 0.5] }
-        let losses = (0..<80).map { k in 1 - Double(rising(k)) }
-        return DynamicsResults(runs: [DynamicsRun(steps: steps, dims: dims, losses: losses, represented: 2, allDigons: true)],
-                               correlated: [])
-    }
-    func status(_ r: DynamicsResults, _ id: String) -> ClaimStatus? {
-        LearningDynamics().claims(r).first { $0.id == id }?.status
+    func run(_ rising: (Int) -> Float) -> DynamicsRun {
+        DynamicsRun(steps: steps, dims: (0..<80).map { k in [rising(k), 0.3, 0.5] }, losses: (0..<80).map { k in 1 - Double(rising(k)) },
+                    represented: 2, allDigons: true)
     }
     let jumping = run { $0 <= 40 ? 0.1 : 0.5 }
     let smooth = run { k in 0.1 + 0.4 * Float(min(40, max(0, k - 20))) / 40 }
-    #expect(status(jumping, "C6.1") == .pass)
-    #expect(status(jumping, "C6.2") == .pass)
-    #expect(status(smooth, "C6.1") == .fail)
-    #expect(status(smooth, "C6.2") == .fail)
-    #expect(LearningDynamics.swaps(smooth.runs[0], inJumps: false) == 0)
-    #expect(LearningDynamics.swaps(jumping.runs[0], inJumps: false) == 1)
+    // 0.4 of smooth change, then a jump of 0.25: less than half the change is in the jump.
+    let mostlySmooth = run { k in k <= 40 ? 0.05 + 0.4 * Float(min(25, max(0, k - 15))) / 25 : 0.7 }
+    #expect(LearningDynamics.jumpShare(jumping) == 1)
+    #expect(LearningDynamics.jumpShare(smooth) == 0)
+    #expect(abs(LearningDynamics.jumpShare(mostlySmooth) - 0.25 / 0.65) < 1e-6)
+    #expect(LearningDynamics.jumps(mostlySmooth).count == 1)
+    #expect(LearningDynamics.swaps(jumping, inJumps: true) == 1)
+    #expect(LearningDynamics.swaps(smooth, inJumps: true) == 0)
+    // The jump of mostlySmooth starts at 0.45, within 0.1 of the third feature and above the second: no swap in it.
+    #expect(LearningDynamics.swaps(mostlySmooth, inJumps: true) == 0)
+    #expect(LearningDynamics.swaps(smooth, inJumps: false) == 0)
+    #expect(LearningDynamics.swaps(jumping, inJumps: false) == 1)
+    #expect(abs(LearningDynamics.largestChange(jumping) - 0.4) < 1e-6)
+    // Both are reported, not judged: their rules were set after C6.3's outcome was known.
+    let claims = LearningDynamics().claims(DynamicsResults(runs: [jumping], correlated: []))
+    for id in ["C6.1", "C6.2"] {
+        let c = claims.first { $0.id == id }
+        #expect(c?.status == .unchecked && c?.tolerance.hasPrefix("exploratory") == true, "\(id)")
+    }
 }
