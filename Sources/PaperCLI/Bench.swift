@@ -109,20 +109,23 @@ struct Bench: ParsableCommand {
         // Last, so that OpenBLAS's spinning worker threads cannot slow the engine's timings.
         let ceiling = try sgemmGFLOPS()
         var rows: [[String: Any]] = []
+        /// One row of the table (and of --json); `flop` is the work counted per step.
+        func row(_ name: String, n: Int, m: Int, instances: Int, batch: Int, perSecond: Double, flop: Double, torch t: Double?) -> [String: Any] {
+            let gflops = flop * perSecond / 1e9
+            return ["name": name, "n": n, "m": m, "instances": instances, "batch": batch,
+                    "steps_per_s": perSecond, "ms_per_step": 1000 / perSecond, "gflops": gflops,
+                    "pct_of_sgemm": 100 * gflops / ceiling,
+                    "torch_steps_per_s": t.map { $0 as Any } ?? NSNull(),
+                    "speedup_vs_torch": t.map { perSecond / $0 as Any } ?? NSNull()]
+        }
         for (w, perSecond) in zip(chosen, rates) {
-            let gflops = 12.0 * Double(w.batch * w.m * w.n * w.instances) * perSecond / 1e9
-            let t = torch[w.name]
-            rows.append(["name": w.name, "n": w.n, "m": w.m, "instances": w.instances, "batch": w.batch,
-                         "steps_per_s": perSecond, "ms_per_step": 1000 / perSecond, "gflops": gflops,
-                         "pct_of_sgemm": 100 * gflops / ceiling,
-                         "torch_steps_per_s": t.map { $0 as Any } ?? NSNull(),
-                         "speedup_vs_torch": t.map { perSecond / $0 as Any } ?? NSNull()])
+            rows.append(row(w.name, n: w.n, m: w.m, instances: w.instances, batch: w.batch, perSecond: perSecond,
+                            flop: 12.0 * Double(w.batch * w.m * w.n * w.instances), torch: torch[w.name]))
         }
         for w in largeRates {
-            let gflops = 2.0 * Double(dense.largeRecipe.batch * w.n * w.m) * w.perSecond / 1e9
-            rows.append(["name": w.name, "n": w.n, "m": w.m, "instances": 1, "batch": dense.largeRecipe.batch,
-                         "steps_per_s": w.perSecond, "ms_per_step": 1000 / w.perSecond, "gflops": gflops,
-                         "pct_of_sgemm": 100 * gflops / ceiling, "torch_steps_per_s": NSNull(), "speedup_vs_torch": NSNull()])
+            let batch = dense.largeRecipe.batch
+            rows.append(row(w.name, n: w.n, m: w.m, instances: 1, batch: batch, perSecond: w.perSecond,
+                            flop: 2.0 * Double(batch * w.n * w.m), torch: nil))
         }
         if json {
             let object: [String: Any] = ["sgemm_gflops": ceiling, "sgemm_kernel": openBLASCore(), "cpu": cpuName(),
