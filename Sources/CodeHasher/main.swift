@@ -3,7 +3,9 @@
 // It holds two tables:
 // - `codeHashes`: each source file that decides results (its path under Sources/) to the FNV-1a 64-bit hash of its
 //   code. Lines that are only a comment (`//`, `///`) are left out of the hash, so that documenting a field never
-//   retrains an experiment; every other byte counts, lines of multi-line string literals included.
+//   retrains an experiment; every other byte counts, lines of multi-line string literals included. An experiment's
+//   smoke config sits after a line `// MARK: - Smoke` at the end of its file; the lines from that mark on are left
+//   out too, so that tuning the smoke run never retrains the paper.
 // - `fieldDocs`: the `///` doc comment of every stored property, keyed "Type.property" (what `paper config` prints).
 //   A type is the innermost `struct`/`class`/`enum`/`extension` declared at a smaller indentation than the property.
 
@@ -61,6 +63,9 @@ var docs: [String: String] = [:]
     }
 }
 
+/// The line after which a file's smoke config begins (left out of its hash).
+let smokeMark = "// MARK: - Smoke"
+
 for path in args.dropFirst(3) {
     let full = URL(fileURLWithPath: path).standardizedFileURL.path
     guard full.hasPrefix(root), let data = FileManager.default.contents(atPath: full) else {
@@ -72,7 +77,9 @@ for path in args.dropFirst(3) {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     var inString = false  // inside a multi-line string literal, where `//` starts no comment
     for line in lines {
-        let isComment = !inString && line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("//")
+        let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+        if !inString && trimmed.hasPrefix(smokeMark) { break }
+        let isComment = !inString && trimmed.hasPrefix("//")
         if line.components(separatedBy: "\"\"\"").count % 2 == 0 { inString.toggle() }
         if isComment { continue }
         for b in line.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }

@@ -100,53 +100,54 @@ extension Trainer {
         let thresholds = spec.density.map(presenceThreshold)
         let buf = StepBuffers(n: n, m: m, batch: B)
         var g1 = [Float](repeating: 0, count: m * n), g2 = g1, gb = [Float](repeating: 0, count: n)
-        var m1 = g1, v1 = g1, m2 = g1, v2 = g1, mb = gb, vb = gb
+        var a1 = AdamMoments(count: m * n), a2 = AdamMoments(count: n * m), ab = AdamMoments(count: n)
         let gradScale = 2 / Float(B * n)
         for step in 1...recipe.steps {
-            var loss: Float = 0
             thresholds.withUnsafeBufferPointer { sampleSparseBatch(buf.x, thresholds: $0.baseAddress!, rng: &data, signed: true) }
-            W1.withUnsafeMutableBufferPointer { w1 in W2.withUnsafeMutableBufferPointer { w2 in b.withUnsafeMutableBufferPointer { bb in
-                // h = ReLU(W₁x); z = W₂h + b.
-                combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: w1.baseAddress!, rStride: n, cStride: 1, bias: nil, scratch: buf.scratch)
-                for k in 0..<m { let r = buf.h.row(k); for j in 0..<buf.h.vectors { r[j] = r[j].replacing(with: 0, where: r[j] .< 0) } }
-                combineRows(into: buf.z, outRows: n, from: buf.h, inner: m, coef: w2.baseAddress!, rStride: m, cStride: 1, bias: bb.baseAddress!, scratch: buf.scratch)
-                // Target |x|: the output error and dL/dz.
-                var total = SIMD8<Float>.zero
-                for i in 0..<n {
-                    let zr = buf.z.row(i), xr = buf.x.row(i)
-                    let imp = spec.importance[i], g = gradScale * imp
-                    for j in 0..<buf.x.vectors {
-                        let z = zr[j], x = xr[j]
-                        let y = z.replacing(with: 0, where: z .< 0)
-                        let diff = y - x.replacing(with: -x, where: x .< 0)
-                        total = total.addingProduct(diff * diff, imp)
-                        zr[j] = (diff * g).replacing(with: 0, where: z .<= 0)
-                    }
-                }
-                loss = laneSum(total) / Float(B)
-                // dh = W₂ᵀ dz, masked by h > 0; ∇W₂ = dz hᵀ; ∇W₁ = dh xᵀ; ∇b = Σ dz.
-                combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: w2.baseAddress!, rStride: 1, cStride: m, bias: nil, scratch: buf.scratch)
-                for k in 0..<m {
-                    let h = buf.h.row(k), d = buf.dh.row(k)
-                    for j in 0..<buf.h.vectors { d[j] = d[j].replacing(with: 0, where: h[j] .<= 0) }
-                }
-                g2.withUnsafeMutableBufferPointer { rowDots(buf.z, rowsA: n, buf.h, rowsB: m, into: $0.baseAddress!) }
-                g1.withUnsafeMutableBufferPointer { rowDots(buf.dh, rowsA: m, buf.x, rowsB: n, into: $0.baseAddress!) }
-                gb.withUnsafeMutableBufferPointer { rowSums(buf.z, rows: n, into: $0.baseAddress!) }
-                g1.withUnsafeMutableBufferPointer { g in m1.withUnsafeMutableBufferPointer { a in v1.withUnsafeMutableBufferPointer { v in
-                    adamW(w1.baseAddress!, grad: g.baseAddress!, m1: a.baseAddress!, m2: v.baseAddress!, count: m * n, step: step, recipe: recipe)
-                } } }
-                g2.withUnsafeMutableBufferPointer { g in m2.withUnsafeMutableBufferPointer { a in v2.withUnsafeMutableBufferPointer { v in
-                    adamW(w2.baseAddress!, grad: g.baseAddress!, m1: a.baseAddress!, m2: v.baseAddress!, count: n * m, step: step, recipe: recipe)
-                } } }
-                gb.withUnsafeMutableBufferPointer { g in mb.withUnsafeMutableBufferPointer { a in vb.withUnsafeMutableBufferPointer { v in
-                    adamW(bb.baseAddress!, grad: g.baseAddress!, m1: a.baseAddress!, m2: v.baseAddress!, count: n, step: step, recipe: recipe)
-                } } }
-            } } }
+            let loss = absLossAndGradients(buf, W1: W1, W2: W2, b: b, importance: spec.importance, n: n, m: m,
+                                           gradScale: gradScale, g1: &g1, g2: &g2, gb: &gb) / Float(B)
+            let s = AdamWStep(recipe, step: step)
+            a1.step(&W1, g1, s); a2.step(&W2, g2, s); ab.step(&b, gb, s)
             if step % recipe.logEvery == 0 || step == recipe.steps, !loss.isFinite {
                 throw EngineError.diverged(instance: instance, step: step, what: "loss is \(loss)")
             }
         }
         return AbsModel(n: n, m: m, W1: W1, W2: W2, b: b)
     }
+}
+
+/// One batch of the absolute-value model (already in `buf.x`): h = ReLU(W₁x), z = W₂h + b, y = ReLU(z), the loss
+/// Σ_s Σ_i I_i (y_i − |x_i|)² summed over the batch (returned), and into g1, g2, gb the gradients of that loss times
+/// gradScale/2 (with gradScale = 2/(B·n), the notebook's mean over batch and features).
+func absLossAndGradients(_ buf: StepBuffers, W1: [Float], W2: [Float], b: [Float], importance: [Float], n: Int, m: Int,
+                         gradScale: Float, g1: inout [Float], g2: inout [Float], gb: inout [Float]) -> Float {
+    var total = SIMD8<Float>.zero
+    W1.withUnsafeBufferPointer { w1 in W2.withUnsafeBufferPointer { w2 in b.withUnsafeBufferPointer { bb in
+        // h = ReLU(W₁x); z = W₂h + b.
+        combineRows(into: buf.h, outRows: m, from: buf.x, inner: n, coef: w1.baseAddress!, rStride: n, cStride: 1, bias: nil, scratch: buf.scratch)
+        for k in 0..<m { let r = buf.h.row(k); for j in 0..<buf.h.vectors { r[j] = r[j].replacing(with: 0, where: r[j] .< 0) } }
+        combineRows(into: buf.z, outRows: n, from: buf.h, inner: m, coef: w2.baseAddress!, rStride: m, cStride: 1, bias: bb.baseAddress!, scratch: buf.scratch)
+        // Target |x|: the output error and dL/dz.
+        for i in 0..<n {
+            let zr = buf.z.row(i), xr = buf.x.row(i)
+            let imp = importance[i], g = gradScale * imp
+            for j in 0..<buf.x.vectors {
+                let z = zr[j], x = xr[j]
+                let y = z.replacing(with: 0, where: z .< 0)
+                let diff = y - x.replacing(with: -x, where: x .< 0)
+                total = total.addingProduct(diff * diff, imp)
+                zr[j] = (diff * g).replacing(with: 0, where: z .<= 0)
+            }
+        }
+        // dh = W₂ᵀ dz, masked by h > 0; ∇W₂ = dz hᵀ; ∇W₁ = dh xᵀ; ∇b = Σ dz.
+        combineRows(into: buf.dh, outRows: m, from: buf.z, inner: n, coef: w2.baseAddress!, rStride: 1, cStride: m, bias: nil, scratch: buf.scratch)
+        for k in 0..<m {
+            let h = buf.h.row(k), d = buf.dh.row(k)
+            for j in 0..<buf.h.vectors { d[j] = d[j].replacing(with: 0, where: h[j] .<= 0) }
+        }
+        g2.withUnsafeMutableBufferPointer { rowDots(buf.z, rowsA: n, buf.h, rowsB: m, into: $0.baseAddress!) }
+        g1.withUnsafeMutableBufferPointer { rowDots(buf.dh, rowsA: m, buf.x, rowsB: n, into: $0.baseAddress!) }
+        gb.withUnsafeMutableBufferPointer { rowSums(buf.z, rows: n, into: $0.baseAddress!) }
+    } } }
+    return laneSum(total)
 }

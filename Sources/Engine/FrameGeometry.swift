@@ -29,17 +29,6 @@ public struct InterferenceStats: Codable, Sendable {
     }
 }
 
-/// The eight lanes of v summed in a fixed order, the upper half onto the lower and again:
-/// ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7)). The standard library's `sum()` promises no order, so a new
-/// compiler could have changed the statistics; this one cannot. (Adopting it moved a few pair cosines that sit on a
-/// bin edge of the dense-interference histograms into the next bin; no claim changed.)
-@inline(__always)
-func halvesSum(_ v: SIMD8<Float>) -> Float {
-    let q = v.lowHalf + v.highHalf              // v0+v4, v1+v5, v2+v6, v3+v7
-    let p = q.lowHalf + q.highHalf              // (v0+v4)+(v2+v6), (v1+v5)+(v3+v7)
-    return p[0] + p[1]
-}
-
 public enum FrameGeometry {
     /// Interference statistics of W's rows; pairs are counted among rows with `represented[i]`; D_i uses all rows.
     public static func interference(_ w: [Float], n: Int, m: Int, represented: [Bool], bins: Int = 200,
@@ -72,7 +61,7 @@ public enum FrameGeometry {
                                 acc = acc.addingProduct(a, b)
                                 k += 8
                             }
-                            let g = halvesSum(acc)
+                            let g = laneSum(acc)   // the engine's fixed pairwise order (Kernels.swift), not `sum()`, which promises none
                             row.sumProj2 += Double(g * g) / Double(ni * ni)
                             guard represented[i] && represented[j] else { continue }
                             let c = g / (ni * norms[j])

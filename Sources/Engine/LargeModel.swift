@@ -206,29 +206,18 @@ public enum LargeTrainer {
             if t % recipe.logEvery == 0 || t == recipe.steps - 1 { curve.append(loss); log?(t, loss) }
             let lr = recipe.rate(t)
             if frozen {
-                // ∂L/∂s_i = d_i · ∂L/∂W_i; W_i = s_i d_i. Row by row on all threads (each row's sum is its own).
-                var gs = [Float](repeating: 0, count: n)
-                let rows = blockRows
-                let gsBox = MutableBox(&gs), dirBox = ReadBox(dirs), gwBox = ReadBox(state.gw)
-                parallelFor((n + rows - 1) / rows, threads: threads) { blk in
-                    let gs = gsBox.p, dirs = dirBox.p, gw = gwBox.p
-                    for i in (blk * rows)..<min(n, (blk + 1) * rows) {
-                        var acc: Float = 0
-                        for k in 0..<m { acc += dirs[i * m + k] * gw[i * m + k] }
-                        gs[i] = acc
-                    }
-                }
-                adamS.step(&scale, gs, lr: lr, t: t + 1, recipe)
-                let wBox = MutableBox(&state.w), scaleBox = ReadBox(scale)
+                let gs = scaleGradient(directions: dirs, weightGradient: state.gw, n: n, m: m, threads: threads)
+                adamS.step(&scale, gs, AdamWStep(recipe, lr: lr, step: t + 1))
+                let rows = blockRows, wBox = MutableBox(&state.w), scaleBox = ReadBox(scale), dirBox = ReadBox(dirs)
                 parallelFor((n + rows - 1) / rows, threads: threads) { blk in
                     let w = wBox.p, dirs = dirBox.p, scale = scaleBox.p
                     for i in (blk * rows)..<min(n, (blk + 1) * rows) { for k in 0..<m { w[i * m + k] = scale[i] * dirs[i * m + k] } }
                 }
             } else {
-                adamW.step(&state.w, state.gw, lr: lr, t: t + 1, recipe, threads: threads)
+                adamW.step(&state.w, state.gw, AdamWStep(recipe, lr: lr, step: t + 1), threads: threads)
                 if spec.gamma != 0 { signedDecay(&state.w, n: n, m: m, factor: lr * spec.gamma) }
             }
-            adamB.step(&state.b, state.gb, lr: lr, t: t + 1, recipe)
+            adamB.step(&state.b, state.gb, AdamWStep(recipe, lr: lr, step: t + 1))
         }
         let model = LargeModel(n: n, m: m, w: state.w, b: state.b, lossCurve: curve)
         WeightRecorder.note {
@@ -241,6 +230,23 @@ public enum LargeTrainer {
                                       RecordedArray(name: "loss_curve", shape: [curve.count], values: curve)])
         }
         return model
+    }
+
+    /// ∂L/∂s_i = d_i · ∂L/∂W_i for the frozen modes' W_i = s_i d_i (`dirs` and `gw` n×m, row-major). Row by row
+    /// on all threads: each row's sum is its own, in k order, so the bits do not depend on the thread count.
+    static func scaleGradient(directions dirs: [Float], weightGradient gw: [Float], n: Int, m: Int, threads: Int) -> [Float] {
+        var gs = [Float](repeating: 0, count: n)
+        let rows = blockRows
+        let gsBox = MutableBox(&gs), dirBox = ReadBox(dirs), gwBox = ReadBox(gw)
+        parallelFor((n + rows - 1) / rows, threads: threads) { blk in
+            let gs = gsBox.p, dirs = dirBox.p, gw = gwBox.p
+            for i in (blk * rows)..<min(n, (blk + 1) * rows) {
+                var acc: Float = 0
+                for k in 0..<m { acc += dirs[i * m + k] * gw[i * m + k] }
+                gs[i] = acc
+            }
+        }
+        return gs
     }
 
     /// Liu et al.'s weight decay with factor lr·γ: γ ≥ 0 shrinks W; γ < 0 moves each row norm toward 1.
@@ -280,43 +286,6 @@ public enum LargeTrainer {
 }
 
 /// Adam's first and second moments for one parameter array.
-struct AdamMoments {
-    var m1: [Float], m2: [Float]
-    init(count: Int) { m1 = .init(repeating: 0, count: count); m2 = .init(repeating: 0, count: count) }
-
-    /// One Adam step (PyTorch's formula, no weight decay) at 1-based step t, on `threads` threads over fixed chunks
-    /// (each entry's update is its own, so the bits do not depend on the thread count).
-    mutating func step(_ p: inout [Float], _ g: [Float], lr: Float, t: Int, _ r: LargeRecipe, threads: Int = 1) {
-        let c1 = 1 - Float(pow(Double(r.beta1), Double(t))), c2 = 1 - Float(pow(Double(r.beta2), Double(t)))
-        let b1 = r.beta1, b2 = r.beta2, eps = r.eps, a = lr / c1, rc2 = 1 / c2.squareRoot()
-        let count = p.count, chunk = 16_384
-        let m1 = MutableBox(&self.m1), m2 = MutableBox(&self.m2), pb = MutableBox(&p), gb = ReadBox(g)
-        parallelFor((count + chunk - 1) / chunk, threads: threads) { c in
-            let m1 = m1.p, m2 = m2.p, p = pb.p, g = gb.p
-            let end = min(count, (c + 1) * chunk)
-            var i = c * chunk
-            // Sixteen entries at a time, then one at a time: the same operations, rounded alike, on each entry.
-            typealias V = SIMD16<Float>
-            while i + 16 <= end {
-                let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
-                let u = V(repeating: b1) * UnsafeRawPointer(m1 + i).loadUnaligned(as: V.self) + V(repeating: 1 - b1) * gi
-                let v = V(repeating: b2) * UnsafeRawPointer(m2 + i).loadUnaligned(as: V.self) + V(repeating: 1 - b2) * gi * gi
-                UnsafeMutableRawPointer(m1 + i).storeBytes(of: u, as: V.self)
-                UnsafeMutableRawPointer(m2 + i).storeBytes(of: v, as: V.self)
-                let step = V(repeating: a) * u / (vector_sqrt16(v) * V(repeating: rc2) + V(repeating: eps))
-                UnsafeMutableRawPointer(p + i).storeBytes(of: UnsafeRawPointer(p + i).loadUnaligned(as: V.self) - step, as: V.self)
-                i += 16
-            }
-            while i < end {
-                m1[i] = b1 * m1[i] + (1 - b1) * g[i]
-                m2[i] = b2 * m2[i] + (1 - b2) * g[i] * g[i]
-                p[i] -= a * m1[i] / ((m2[i]).squareRoot() * rc2 + eps)
-                i += 1
-            }
-        }
-    }
-}
-
 /// Parameters, gradients and scratch of one large model.
 struct LargeState {
     let n: Int, m: Int
@@ -334,14 +303,14 @@ struct LargeState {
         w = .init(repeating: 0, count: n * m); b = .init(repeating: 0, count: n)
         gw = w; gb = b
         hr = .init(repeating: 0, count: m * batch); dh = hr
-        ht = .init(repeating: 0, count: m * hSlab * ((batch + hSlab - 1) / hSlab))
+        ht = .init(repeating: 0, count: hSlabbedCount(m: m, batch: batch))
         positives = .init(repeating: [], count: (n + LargeTrainer.blockRows - 1) / LargeTrainer.blockRows)
     }
 
     /// h_s = Σ_a x_a W_a, row-major in hr and transposed in ht.
     mutating func hidden(_ x: ActiveBatch) {
         let B = x.count, m = self.m
-        let slabbed = m * hSlab * ((B + hSlab - 1) / hSlab)
+        let slabbed = hSlabbedCount(m: m, batch: B)
         if hr.count < m * B { hr = .init(repeating: 0, count: m * B); dh = hr }
         if ht.count < slabbed { ht = .init(repeating: 0, count: slabbed) }
         for k in 0..<(m * B) { hr[k] = 0 }
@@ -375,11 +344,8 @@ struct LargeState {
                             var g = 0
                             while g + 1 < groups {   // two groups at once; the first is whole
                                 let j = lo + 4 * g
-                                var second: [Positive] = []
-                                swap(&second, &perGroup[g + 1])
                                 positiveTileWide8(w.buffer, b.buffer, ht.buffer, m: m, row: j, rows: min(8, hi - j), s0: s0,
-                                                  into: &perGroup[g], &second)
-                                swap(&second, &perGroup[g + 1])
+                                                  into: &perGroup, group: g)
                                 g += 2
                             }
                             if g < groups {
@@ -543,6 +509,9 @@ struct ReadBox: @unchecked Sendable {
 /// Samples per slab of the output tiles' copy of h.
 let hSlab = 32
 
+/// The length of h stored in slabs for a batch of `batch` samples (the last slab padded to whole).
+@inline(__always) func hSlabbedCount(m: Int, batch: Int) -> Int { m * hSlab * ((batch + hSlab - 1) / hSlab) }
+
 /// Where h_s[k] lies in the output tiles' copy of h: slabs of 32 samples, each m × 32 (k-major), so that a tile's
 /// sweep over k reads one contiguous stretch. Lanes of the last slab past the batch are never read into a result.
 @inline(__always) func hSlabIndex(_ k: Int, _ s: Int, m: Int) -> Int { (s / hSlab) * (m * hSlab) + k * hSlab + s % hSlab }
@@ -631,12 +600,12 @@ func positiveTileWide(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<
 
 /// positiveTileWide on two groups of 4 rows at once: 8 rows × 32 samples in sixteen SIMD16 accumulators, so each
 /// load of h feeds twice the multiply-adds. Every pre-activation is the same chain over k as in positiveTileWide, and
-/// each group's positives go to its own list (rows row … row + 3 to `found`, the rest to `found2`) in that kernel's
-/// order: the same bits. 5 ≤ rows ≤ 8; s0 is a multiple of 32.
+/// each group's positives go to its own list (rows row … row + 3 to `lists[group]`, the rest to `lists[group + 1]`) in
+/// that kernel's order: the same bits. 5 ≤ rows ≤ 8; s0 is a multiple of 32.
 @inline(__always)
 func positiveTileWide8(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>, _ ht: UnsafeBufferPointer<Float>,
                        m: Int, row: Int, rows: Int, s0: Int,
-                       into found: inout [LargeState.Positive], _ found2: inout [LargeState.Positive]) {
+                       into lists: inout [[LargeState.Positive]], group: Int) {
     let r5 = row + min(5, rows - 1), r6 = row + min(6, rows - 1), r7 = row + min(7, rows - 1)
     var a0 = SIMD16<Float>(repeating: b[row]), a1 = SIMD16<Float>(repeating: b[row + 1])
     var a2 = SIMD16<Float>(repeating: b[row + 2]), a3 = SIMD16<Float>(repeating: b[row + 3])
@@ -667,8 +636,9 @@ func positiveTileWide8(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer
             list.append(LargeState.Positive(sample: Int32(first + l), row: Int32(row + r), out: v[l]))
         }
     }
-    collect(a0, 0, s0, &found); collect(a1, 1, s0, &found); collect(a2, 2, s0, &found); collect(a3, 3, s0, &found)
-    collect(c0, 0, s0 + 16, &found); collect(c1, 1, s0 + 16, &found); collect(c2, 2, s0 + 16, &found); collect(c3, 3, s0 + 16, &found)
-    collect(a4, 4, s0, &found2); collect(a5, 5, s0, &found2); collect(a6, 6, s0, &found2); collect(a7, 7, s0, &found2)
-    collect(c4, 4, s0 + 16, &found2); collect(c5, 5, s0 + 16, &found2); collect(c6, 6, s0 + 16, &found2); collect(c7, 7, s0 + 16, &found2)
+    let g = group, h = group + 1
+    collect(a0, 0, s0, &lists[g]); collect(a1, 1, s0, &lists[g]); collect(a2, 2, s0, &lists[g]); collect(a3, 3, s0, &lists[g])
+    collect(c0, 0, s0 + 16, &lists[g]); collect(c1, 1, s0 + 16, &lists[g]); collect(c2, 2, s0 + 16, &lists[g]); collect(c3, 3, s0 + 16, &lists[g])
+    collect(a4, 4, s0, &lists[h]); collect(a5, 5, s0, &lists[h]); collect(a6, 6, s0, &lists[h]); collect(a7, 7, s0, &lists[h])
+    collect(c4, 4, s0 + 16, &lists[h]); collect(c5, 5, s0 + 16, &lists[h]); collect(c6, 6, s0 + 16, &lists[h]); collect(c7, 7, s0 + 16, &lists[h])
 }

@@ -74,54 +74,21 @@ public struct ProductMLP: Codable, Sendable {
         var grad = [Float](repeating: 0, count: params.count)
         var moments = AdamMoments(count: params.count)
         let recipe = LargeRecipe(steps: steps, batch: batch, lr: lr, warmup: warmup)
-        var z = [Float](repeating: 0, count: inDim), pre = [Float](repeating: 0, count: h), hid = pre, dhid = pre
-        var y = [Float](repeating: 0, count: d), err = y
-        func forward(_ p: UnsafeMutableBufferPointer<Float>) {
-            for u in 0..<h {
-                var s = p[o2 + u]
-                for i in 0..<inDim { s += p[o1 + u * inDim + i] * z[i] }
-                pre[u] = s; hid[u] = act(s)
-            }
-            for k in 0..<d {
-                var s = p[o4 + k]
-                for u in 0..<h { s += p[o3 + k * h + u] * hid[u] }
-                y[k] = s
-            }
-        }
-        func draw() { for i in 0..<inDim { z[i] = Float(rng.normal()) } }
+        var inputs = [Float](repeating: 0, count: batch * inDim)
         for t in 0..<steps {
-            for i in 0..<grad.count { grad[i] = 0 }
-            params.withUnsafeMutableBufferPointer { p in
-                grad.withUnsafeMutableBufferPointer { g in
-                    let scale = 2 / Float(batch * d)
-                    for _ in 0..<batch {
-                        draw()
-                        forward(p)
-                        for k in 0..<d { err[k] = scale * (y[k] - z[k] * z[d + k]) }
-                        for u in 0..<h { dhid[u] = 0 }
-                        for k in 0..<d {
-                            g[o4 + k] += err[k]
-                            for u in 0..<h { g[o3 + k * h + u] += err[k] * hid[u]; dhid[u] += err[k] * p[o3 + k * h + u] }
-                        }
-                        for u in 0..<h {
-                            let dp = dhid[u] * act.derivative(pre[u])
-                            g[o2 + u] += dp
-                            for i in 0..<inDim { g[o1 + u * inDim + i] += dp * z[i] }
-                        }
-                    }
-                }
-            }
-            moments.step(&params, grad, lr: recipe.rate(t), t: t + 1, recipe)
+            // A fresh batch, sample after sample, each [a; b] ~ N(0, I_2d).
+            for i in inputs.indices { inputs[i] = Float(rng.normal()) }
+            _ = lossAndGradient(params, inputs: inputs, d: d, hidden: h, activation: act, into: &grad)
+            moments.step(&params, grad, AdamWStep(recipe, lr: recipe.rate(t), step: t + 1))
         }
         var num = 0.0, den = 0.0
-        params.withUnsafeMutableBufferPointer { p in
-            for _ in 0..<evalSamples {
-                draw()
-                forward(p)
-                for k in 0..<d {
-                    let target = Double(z[k] * z[d + k])
-                    num += (Double(y[k]) - target) * (Double(y[k]) - target); den += target * target
-                }
+        var pre = [Float](repeating: 0, count: h), hid = pre, y = [Float](repeating: 0, count: d), z = [Float](repeating: 0, count: inDim)
+        for _ in 0..<evalSamples {
+            for i in 0..<inDim { z[i] = Float(rng.normal()) }
+            forward(params, z, d: d, hidden: h, activation: act, pre: &pre, hid: &hid, y: &y)
+            for k in 0..<d {
+                let target = Double(z[k] * z[d + k])
+                num += (Double(y[k]) - target) * (Double(y[k]) - target); den += target * target
             }
         }
         let mlp = ProductMLP(d: d, hidden: h, activation: act, w1: Array(params[o1..<o2]), c1: Array(params[o2..<o3]),
@@ -136,6 +103,52 @@ public struct ProductMLP: Codable, Sendable {
                                       RecordedArray(name: "c2", shape: [d], values: mlp.c2)])
         }
         return mlp
+    }
+
+    /// The MLP on one input z = [a; b] (parameters packed W₁, c₁, W₂, c₂): pre-activations, hidden units and output.
+    @inline(__always)
+    static func forward(_ p: [Float], _ z: [Float], d: Int, hidden h: Int, activation act: Activation,
+                        pre: inout [Float], hid: inout [Float], y: inout [Float]) {
+        let inDim = 2 * d, o2 = h * inDim, o3 = o2 + h, o4 = o3 + d * h
+        for u in 0..<h {
+            var s = p[o2 + u]
+            for i in 0..<inDim { s += p[u * inDim + i] * z[i] }
+            pre[u] = s; hid[u] = act(s)
+        }
+        for k in 0..<d {
+            var s = p[o4 + k]
+            for u in 0..<h { s += p[o3 + k * h + u] * hid[u] }
+            y[k] = s
+        }
+    }
+
+    /// The batch's loss, mean over samples and outputs of (ŷ_k − a_k b_k)², and its gradient with respect to the packed
+    /// parameters, into `g` (overwritten). `inputs` holds the samples one after another, 2d values each.
+    static func lossAndGradient(_ p: [Float], inputs: [Float], d: Int, hidden h: Int, activation act: Activation,
+                                into g: inout [Float]) -> Float {
+        let inDim = 2 * d, o2 = h * inDim, o3 = o2 + h, o4 = o3 + d * h
+        let batch = inputs.count / inDim
+        for i in g.indices { g[i] = 0 }
+        var pre = [Float](repeating: 0, count: h), hid = pre, dhid = pre, y = [Float](repeating: 0, count: d), err = y
+        var z = [Float](repeating: 0, count: inDim)
+        let scale = 2 / Float(batch * d)
+        var loss: Float = 0
+        for s in 0..<batch {
+            for i in 0..<inDim { z[i] = inputs[s * inDim + i] }
+            forward(p, z, d: d, hidden: h, activation: act, pre: &pre, hid: &hid, y: &y)
+            for k in 0..<d { let e = y[k] - z[k] * z[d + k]; loss += e * e; err[k] = scale * e }
+            for u in 0..<h { dhid[u] = 0 }
+            for k in 0..<d {
+                g[o4 + k] += err[k]
+                for u in 0..<h { g[o3 + k * h + u] += err[k] * hid[u]; dhid[u] += err[k] * p[o3 + k * h + u] }
+            }
+            for u in 0..<h {
+                let dp = dhid[u] * act.derivative(pre[u])
+                g[o2 + u] += dp
+                for i in 0..<inDim { g[u * inDim + i] += dp * z[i] }
+            }
+        }
+        return loss / Float(batch * d)
     }
 
     /// Per hidden unit: the largest share of its squared input weight on one coordinate pair (a_k, b_k).

@@ -4,7 +4,8 @@
 
 extension Trainer {
     /// `steps` AdamW steps of the notebook objective on the same batch `x` (sample-major, batch × n), starting
-    /// from `model`; returns the final model and the loss (paper convention) before each step.
+    /// from `model`; returns the final model and the loss (paper convention) before each step. Each step is
+    /// `toyModelStep`, the one `trainOne` takes.
     public static func replay(_ model: ToyModel, importance: [Float], batch x: [Float], steps: Int,
                               recipe: TrainingRecipe) -> (model: ToyModel, losses: [Float]) {
         let n = model.n, m = model.m
@@ -13,30 +14,16 @@ extension Trainer {
         var model = model
         let buf = StepBuffers(n: n, m: m, batch: B)
         for s in 0..<B { for i in 0..<n { buf.x.row(i)[s / 8][s % 8] = x[s * n + i] } }
-        var gW = [Float](repeating: 0, count: m * n), gb = [Float](repeating: 0, count: n)
-        var mW = gW, vW = gW, mb = gb, vb = gb
+        var optimiser = ToyOptimiser(n: n, m: m, hiddenBias: false)
         var losses: [Float] = []
-        let gradScale = 2 / Float(B * n)
         for step in 1...steps {
             model.W.withUnsafeMutableBufferPointer { W in
                 model.b.withUnsafeMutableBufferPointer { b in
                     importance.withUnsafeBufferPointer { imp in
-                        forwardPass(buf, W: W.baseAddress!, bias: b.baseAddress!, n: n, m: m)
-                        losses.append(lossAndOutputGradient(buf, importance: imp.baseAddress!, n: n,
-                                                            relu: model.activation == .relu, gradScale: gradScale) / Float(B))
-                        gW.withUnsafeMutableBufferPointer { gw in
-                            gb.withUnsafeMutableBufferPointer { gbb in
-                                backwardPass(buf, W: W.baseAddress!, n: n, m: m, gradW: gw.baseAddress!, gradB: gbb.baseAddress!)
-                                mW.withUnsafeMutableBufferPointer { a in vW.withUnsafeMutableBufferPointer { v in
-                                    adamW(W.baseAddress!, grad: gw.baseAddress!, m1: a.baseAddress!, m2: v.baseAddress!,
-                                          count: m * n, step: step, recipe: recipe)
-                                } }
-                                mb.withUnsafeMutableBufferPointer { a in vb.withUnsafeMutableBufferPointer { v in
-                                    adamW(b.baseAddress!, grad: gbb.baseAddress!, m1: a.baseAddress!, m2: v.baseAddress!,
-                                          count: n, step: step, recipe: recipe)
-                                } }
-                            }
-                        }
+                        losses.append(toyModelStep(buf, W: W.baseAddress!, bias: b.baseAddress!, hiddenBias: nil, n: n, m: m,
+                                                   importance: imp.baseAddress!, relu: model.activation == .relu,
+                                                   hiddenReLU: false, l1: 0, trainBias: true, target: nil, total: true,
+                                                   step: AdamWStep(recipe, step: step), optimiser: &optimiser))
                     }
                 }
             }

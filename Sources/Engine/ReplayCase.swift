@@ -38,3 +38,14 @@ public struct ReplayCase: Codable, Sendable, Equatable {
                               batch: batch, steps: steps, recipe: recipe).losses
     }
 }
+
+/// The golden file of the replay (Tests/EngineTests/torch-replay.json): the case, the losses PyTorch gave on it and
+/// PyTorch's version. `paper bench --torch-golden` writes it; TorchReplayTests reads it.
+public struct ReplayGolden: Codable, Sendable {
+    public var replayCase: ReplayCase
+    public var torchLosses: [Double]
+    public var torchVersion: String
+    public init(replayCase: ReplayCase, torchLosses: [Double], torchVersion: String) {
+        self.replayCase = replayCase; self.torchLosses = torchLosses; self.torchVersion = torchVersion
+    }
+}

@@ -33,18 +33,22 @@ public struct ToyModelSpec: Codable, Sendable, Hashable {
     /// Whether the model has a trained output bias (false: b stays 0, as in McGrath's "confused feature" model).
     public var bias: Bool
     /// The hidden layer: linear (h = Wx, the paper's main models) or ReLU (h = ReLU(Wx), §8's privileged basis).
+    @Added<LinearHidden>
     public var hidden: HiddenActivation
     /// λ of an L1 penalty λ‖h‖₁ on the hidden activations (paper §10), added per sample to the importance-weighted
     /// squared error before the mean over batch and features. 0: none.
+    @Added<Zero>
     public var l1: Float
     /// Correlated or anticorrelated feature sets (paper §5.6–§5.8); nil or empty: every feature independent.
     public var sets: [FeatureSet]?
     /// Whether the hidden layer has a trained bias c, h = act(Wx + c) (paper §8's limitation). Default false.
-    public var hiddenBias: Bool = false
+    @Added<False>
+    public var hiddenBias: Bool
     /// Adversarial training (paper §7): each training input is perturbed by the analytic attack on one random
     /// feature i, x + λ (WᵀW)_i / ‖(WᵀW)_i‖ with λ = `attack` × the batch's mean input norm, computed from the
     /// current W and held constant in the gradient; the target stays the clean x. 0: none.
-    public var attack: Float = 0
+    @Added<Zero>
+    public var attack: Float
 
     public init(n: Int, m: Int, activation: OutputActivation, importance: [Float], density: [Float], seed: UInt64,
                 bias: Bool = true, hidden: HiddenActivation = .linear, l1: Float = 0, sets: [FeatureSet]? = nil,
@@ -61,32 +65,6 @@ public struct ToyModelSpec: Codable, Sendable, Hashable {
         self.init(n: n, m: m, activation: activation, importance: importance,
                   density: Array(repeating: density, count: n), seed: seed, bias: bias, hidden: hidden, l1: l1, sets: sets,
                   hiddenBias: hiddenBias, attack: attack)
-    }
-
-    enum CodingKeys: String, CodingKey { case n, m, activation, importance, density, seed, bias, hidden, l1, sets, hiddenBias, attack }
-
-    /// Writes the spec; the hidden bias and the attack only when set, so specs without them encode as before.
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(n, forKey: .n); try c.encode(m, forKey: .m); try c.encode(activation, forKey: .activation)
-        try c.encode(importance, forKey: .importance); try c.encode(density, forKey: .density)
-        try c.encode(seed, forKey: .seed); try c.encode(bias, forKey: .bias); try c.encode(hidden, forKey: .hidden)
-        try c.encode(l1, forKey: .l1); try c.encodeIfPresent(sets, forKey: .sets)
-        if hiddenBias { try c.encode(hiddenBias, forKey: .hiddenBias) }
-        if attack != 0 { try c.encode(attack, forKey: .attack) }
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        n = try c.decode(Int.self, forKey: .n); m = try c.decode(Int.self, forKey: .m)
-        activation = try c.decode(OutputActivation.self, forKey: .activation)
-        importance = try c.decode([Float].self, forKey: .importance); density = try c.decode([Float].self, forKey: .density)
-        seed = try c.decode(UInt64.self, forKey: .seed); bias = try c.decode(Bool.self, forKey: .bias)
-        hidden = try c.decodeIfPresent(HiddenActivation.self, forKey: .hidden) ?? .linear
-        l1 = try c.decodeIfPresent(Float.self, forKey: .l1) ?? 0
-        sets = try c.decodeIfPresent([FeatureSet].self, forKey: .sets)
-        hiddenBias = try c.decodeIfPresent(Bool.self, forKey: .hiddenBias) ?? false
-        attack = try c.decodeIfPresent(Float.self, forKey: .attack) ?? 0
     }
 
     /// Checks the spec and names the first bad value.
@@ -135,6 +113,7 @@ public struct ToyModel: Codable, Sendable, Equatable {
     public var W: [Float]
     /// The output bias b, n entries.
     public var b: [Float]
+    @Added<LinearHidden>
     public var hidden: HiddenActivation
     /// The hidden bias c, m entries (nil: none), h = act(Wx + c).
     public var c: [Float]?
@@ -143,17 +122,6 @@ public struct ToyModel: Codable, Sendable, Equatable {
                 c: [Float]? = nil) {
         precondition(W.count == m * n && b.count == n && (c == nil || c!.count == m))
         self.n = n; self.m = m; self.activation = activation; self.W = W; self.b = b; self.hidden = hidden; self.c = c
-    }
-
-    enum CodingKeys: String, CodingKey { case n, m, activation, W, b, hidden, c }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        n = try c.decode(Int.self, forKey: .n); m = try c.decode(Int.self, forKey: .m)
-        activation = try c.decode(OutputActivation.self, forKey: .activation)
-        W = try c.decode([Float].self, forKey: .W); b = try c.decode([Float].self, forKey: .b)
-        hidden = try c.decodeIfPresent(HiddenActivation.self, forKey: .hidden) ?? .linear
-        self.c = try c.decodeIfPresent([Float].self, forKey: .c)
     }
 
     /// Xavier-normal W (std √(2/(n+m)), per instance) and b = 0, drawn from `rng`.

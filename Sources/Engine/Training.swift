@@ -27,7 +27,8 @@ public struct TrainingRecipe: Codable, Sendable, Hashable {
     public var logEvery: Int
     /// Cosine decay of the learning rate from `lr` at step 1 towards 0 at the last step (PyTorch's
     /// CosineAnnealingLR with T_max = steps, stepped after each update); false: constant lr, the notebook's.
-    public var cosine: Bool = false
+    @Added<False>
+    public var cosine: Bool
 
     public init(steps: Int = 10_000, batch: Int = 1024, lr: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 eps: Float = 1e-8, weightDecay: Float = 0.01, logEvery: Int = 100, cosine: Bool = false) {
@@ -39,27 +40,6 @@ public struct TrainingRecipe: Codable, Sendable, Hashable {
     public func lr(at step: Int) -> Float {
         guard cosine else { return lr }
         return Float(Double(lr) * (1 + Foundation.cos(Double.pi * Double(step - 1) / Double(steps))) / 2)
-    }
-
-    enum CodingKeys: String, CodingKey { case steps, batch, lr, beta1, beta2, eps, weightDecay, logEvery, cosine }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        steps = try c.decode(Int.self, forKey: .steps); batch = try c.decode(Int.self, forKey: .batch)
-        lr = try c.decode(Float.self, forKey: .lr); beta1 = try c.decode(Float.self, forKey: .beta1)
-        beta2 = try c.decode(Float.self, forKey: .beta2); eps = try c.decode(Float.self, forKey: .eps)
-        weightDecay = try c.decode(Float.self, forKey: .weightDecay); logEvery = try c.decode(Int.self, forKey: .logEvery)
-        cosine = try c.decodeIfPresent(Bool.self, forKey: .cosine) ?? false
-    }
-
-    /// Writes the recipe; `cosine` only when set, so constant-lr recipes (and the cache keys built from them)
-    /// encode as before.
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(steps, forKey: .steps); try c.encode(batch, forKey: .batch); try c.encode(lr, forKey: .lr)
-        try c.encode(beta1, forKey: .beta1); try c.encode(beta2, forKey: .beta2); try c.encode(eps, forKey: .eps)
-        try c.encode(weightDecay, forKey: .weightDecay); try c.encode(logEvery, forKey: .logEvery)
-        if cosine { try c.encode(cosine, forKey: .cosine) }
     }
 
     /// The official notebook (toy_models.ipynb): AdamW lr 1e-3, betas 0.9/0.999, eps 1e-8, wd 0.01,
@@ -153,20 +133,9 @@ public enum Trainer {
         var choiceRng = Xoshiro8(seed: deriveSeed(spec.seed, 2))
 
         let buf = StepBuffers(n: n, m: m, batch: B, wide: wideKernels)
-        let gW = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
-        let gb = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        let mW = UnsafeMutablePointer<Float>.allocate(capacity: m * n); mW.initialize(repeating: 0, count: m * n)
-        let vW = UnsafeMutablePointer<Float>.allocate(capacity: m * n); vW.initialize(repeating: 0, count: m * n)
-        let mb = UnsafeMutablePointer<Float>.allocate(capacity: n); mb.initialize(repeating: 0, count: n)
-        let vb = UnsafeMutablePointer<Float>.allocate(capacity: n); vb.initialize(repeating: 0, count: n)
-        let gc = UnsafeMutablePointer<Float>.allocate(capacity: m)
-        let mc = UnsafeMutablePointer<Float>.allocate(capacity: m); mc.initialize(repeating: 0, count: m)
-        let vc = UnsafeMutablePointer<Float>.allocate(capacity: m); vc.initialize(repeating: 0, count: m)
-        defer { for p in [gW, gb, mW, vW, mb, vb, gc, mc, vc] { p.deallocate() } }
+        var optimiser = ToyOptimiser(n: n, m: m, hiddenBias: spec.hiddenBias)
 
         var curve: [Float] = []
-        // The gradient of the notebook objective: d/dx̂ of mean over batch and features.
-        let gradScale = 2 / Float(B * n)
 
         try spec.importance.withUnsafeBufferPointer { impBuf in
           try thresholds.withUnsafeBufferPointer { thrBuf in
@@ -179,21 +148,16 @@ public enum Trainer {
                     sampleSparseBatch(buf.x, thresholds: thrBuf.baseAddress!, rng: &dataRng)
                     if !sets.isEmpty { applyFeatureSets(buf.x, sets, choice: &choiceRng) }
                     if let target { applyAttack(buf.x, clean: target, W: W, n: n, m: m, strength: spec.attack, rng: &attackRng) }
-                    forwardPass(buf, W: W, bias: bias, n: n, m: m, hiddenReLU: hiddenReLU, hiddenBias: c)
                     let logged = step == 1 || step % recipe.logEvery == 0 || step == recipe.steps
-                    let loss = lossAndOutputGradient(buf, importance: imp, n: n, relu: relu, gradScale: gradScale,
-                                                     target: target, total: logged) / Float(B)
-                    backwardPass(buf, W: W, n: n, m: m, gradW: gW, gradB: gb, hiddenReLU: hiddenReLU,
-                                 l1Gradient: spec.l1 * gradScale / 2, gradC: c == nil ? nil : gc)
+                    let loss = toyModelStep(buf, W: W, bias: bias, hiddenBias: c, n: n, m: m, importance: imp, relu: relu,
+                                            hiddenReLU: hiddenReLU, l1: spec.l1, trainBias: spec.bias, target: target,
+                                            total: logged, step: AdamWStep(recipe, step: step), optimiser: &optimiser)
                     if logged {
                         guard loss.isFinite else {
                             throw EngineError.diverged(instance: instance, step: step, what: "loss is \(loss)")
                         }
                         curve.append(loss)
                     }
-                    adamW(W, grad: gW, m1: mW, m2: vW, count: m * n, step: step, recipe: recipe)
-                    if spec.bias { adamW(bias, grad: gb, m1: mb, m2: vb, count: n, step: step, recipe: recipe) }
-                    if let c { adamW(c, grad: gc, m1: mc, m2: vc, count: m, step: step, recipe: recipe) }
                     observe?(step) {
                         ToyModel(n: n, m: m, activation: spec.activation, W: Array(UnsafeBufferPointer(start: W, count: m * n)),
                                  b: Array(UnsafeBufferPointer(start: bias, count: n)), hidden: spec.hidden,
@@ -211,43 +175,42 @@ public enum Trainer {
         if spec.hiddenBias { model.c = hiddenBias }
         return TrainedModel(spec: spec, model: model, lossCurve: curve)
     }
+}
 
-    /// One AdamW step exactly as torch.optim.AdamW: decoupled decay, then Adam with bias corrections.
-    @inline(__always)
-    static func adamW(_ p: UnsafeMutablePointer<Float>, grad g: UnsafeMutablePointer<Float>,
-                      m1: UnsafeMutablePointer<Float>, m2: UnsafeMutablePointer<Float>,
-                      count: Int, step: Int, recipe r: TrainingRecipe) {
-        let bc1 = 1 - Foundation.pow(Double(r.beta1), Double(step))
-        let bc2 = 1 - Foundation.pow(Double(r.beta2), Double(step))
-        let lr = r.lr(at: step)
-        let stepSize = Float(Double(lr) / bc1)
-        let bc2Sqrt = Float(bc2.squareRoot())
-        let decay = 1 - lr * r.weightDecay
-        let b1 = r.beta1, b2 = r.beta2, eps = r.eps
-        // Sixteen, then eight parameters at a time with the same operations in the same order as the scalar tail
-        // below (separate multiplies and adds, no fused multiply-add), so all give the same bits.
-        var j = 0
-        @inline(__always) func update<V: FloatVector>(_: V.Type) {
-            let pv = UnsafeMutableRawPointer(p + j), gv = UnsafeMutableRawPointer(g + j)
-            let av = UnsafeMutableRawPointer(m1 + j), vv = UnsafeMutableRawPointer(m2 + j)
-            let gj = gv.loadUnaligned(as: V.self)
-            var pj = pv.loadUnaligned(as: V.self) * decay
-            let aj = b1 * av.loadUnaligned(as: V.self) + (1 - b1) * gj
-            let vj = b2 * vv.loadUnaligned(as: V.self) + (1 - b2) * gj * gj
-            let denom = vj.lanesSquareRoot() / bc2Sqrt + eps
-            pj -= stepSize * aj / denom
-            pv.storeBytes(of: pj, as: V.self); av.storeBytes(of: aj, as: V.self)
-            vv.storeBytes(of: vj, as: V.self)
-            j += V.scalarCount
-        }
-        while j + 16 <= count { update(SIMD16<Float>.self) }
-        while j + 8 <= count { update(SIMD8<Float>.self) }
-        for j in j..<count {
-            p[j] *= decay
-            m1[j] = b1 * m1[j] + (1 - b1) * g[j]
-            m2[j] = b2 * m2[j] + (1 - b2) * g[j] * g[j]
-            let denom = m2[j].squareRoot() / bc2Sqrt + eps
-            p[j] -= stepSize * m1[j] / denom
+/// The gradients and AdamW moments of a toy model's W (m × n), b (n) and hidden bias c (m, when trained).
+struct ToyOptimiser {
+    var gW: [Float], gb: [Float], gc: [Float]
+    var mW: AdamMoments, mb: AdamMoments, mc: AdamMoments
+    init(n: Int, m: Int, hiddenBias: Bool) {
+        gW = .init(repeating: 0, count: m * n); gb = .init(repeating: 0, count: n); gc = .init(repeating: 0, count: hiddenBias ? m : 0)
+        mW = AdamMoments(count: m * n); mb = AdamMoments(count: n); mc = AdamMoments(count: hiddenBias ? m : 0)
+    }
+}
+
+/// One training step of a toy model on the batch already in `buf.x` (the notebook objective: mean over batch and
+/// features of I_i (x_i − x̂_i)², plus the L1 penalty): forward, loss, backward, then one AdamW step of W, of b when
+/// `trainBias`, and of c when given. Returns the batch's loss in the paper's convention (mean over samples of
+/// Σ_i I_i (x_i − x̂_i)²), computed only when `total` (0 otherwise). The one step of `Trainer.trainOne` and `replay`.
+func toyModelStep(_ buf: StepBuffers, W: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>,
+                  hiddenBias c: UnsafeMutablePointer<Float>?, n: Int, m: Int, importance: UnsafePointer<Float>, relu: Bool,
+                  hiddenReLU: Bool, l1: Float, trainBias: Bool, target: FeatureMajorBatch?, total: Bool,
+                  step: AdamWStep, optimiser o: inout ToyOptimiser) -> Float {
+    let B = buf.x.vectors * 8
+    // The gradient of the notebook objective: d/dx̂ of mean over batch and features.
+    let gradScale = 2 / Float(B * n)
+    forwardPass(buf, W: W, bias: bias, n: n, m: m, hiddenReLU: hiddenReLU, hiddenBias: c)
+    let loss = lossAndOutputGradient(buf, importance: importance, n: n, relu: relu, gradScale: gradScale,
+                                     target: target, total: total) / Float(B)
+    o.gW.withUnsafeMutableBufferPointer { gW in
+        o.gb.withUnsafeMutableBufferPointer { gb in
+            o.gc.withUnsafeMutableBufferPointer { gc in
+                backwardPass(buf, W: W, n: n, m: m, gradW: gW.baseAddress!, gradB: gb.baseAddress!, hiddenReLU: hiddenReLU,
+                             l1Gradient: l1 * gradScale / 2, gradC: c == nil ? nil : gc.baseAddress!)
+                o.mW.step(W, gW.baseAddress!, step)
+                if trainBias { o.mb.step(bias, gb.baseAddress!, step) }
+                if let c { o.mc.step(c, gc.baseAddress!, step) }
+            }
         }
     }
+    return loss
 }

@@ -141,7 +141,7 @@ public struct AsymmetricMotif: Experiment {
     public var section: String { "§9 Computation in superposition" }
     public var version: Int { 1 }
     public var seed: UInt64 { config.seed }
-    public var sourceFiles: [String] { ["AsymmetricMotif.swift"] }
+    public var sourceFiles: [String] { ["AsymmetricMotif.swift", "Measures.swift"] }
     public var independentSeeds: Int { 5 }
 
     public func validate() throws {
@@ -301,3 +301,14 @@ public struct AsymmetricMotif: Experiment {
 }
 
 extension MotifConfig: SeededConfig {}
+
+// MARK: - Smoke (left out of the code hash: tuning it never retrains the paper)
+
+extension AsymmetricMotif {
+    public var smoke: AsymmetricMotif {
+        var e = self
+        e.config.recipe = TrainingRecipe(steps: 40, batch: 64, logEvery: 10); e.config.slowRecipe = e.config.recipe
+        e.config.restarts = 2; e.config.evalSamples = 200
+        return e
+    }
+}

@@ -65,7 +65,9 @@ public struct BasicResults: Experiment {
         let c = config
         try Check.compresses(n: c.n, m: c.m, id)
         try Check.atLeast(c.restarts, 1, "restarts")
-        guard c.densities.contains(1) else { throw EngineError.invalidConfig("\(id) needs the dense case 1−S = 1 among its densities") }
+        guard c.densities.first == 1, c.densities == c.densities.sorted(by: >) else {
+            throw EngineError.invalidConfig("\(id)'s densities must run from the dense case 1−S = 1 down (its checks read them in that order)")
+        }
         try Check.densities(c.densities)
         try c.recipe.validate()
     }
@@ -152,12 +154,11 @@ public struct BasicResults: Experiment {
         if c.n != 20 {
             // The rescaled sweep: its closed-form loss, and the qualitative checks of the n = 20 sweep, together.
             let exact = Analytic.linearOptimalLoss(importance: imp, m: c.m, density: 1)
-            let parts = [("C3.5", check.denseLikeLinear()), ("C3.6", check.moreFeatures()), ("C3.7", check.lessImportantFirst()),
-                         ("C3.8", check.antipodalFirst()), ("C3.9", check.otherGeometries()), ("C3.10", check.highSparsity())]
+            let parts = check.all
             let failed = parts.filter { !$0.1.holds }.map(\.0)
             return [
                 .within("C3.4-n\(c.n)", section: sec, "The linear model's optimal loss at n = \(c.n), m = \(c.m), 1−S = 1 is Σ_{i≥m} I_i/12",
-                        paper: round6(exact), ours: r.linear[0].loss.mean, tolerance: round6(exact * 0.01),
+                        paper: round6(exact), ours: r.linear[0].loss.mean, se: r.linear[0].loss.standardError, tolerance: round6(exact * 0.01),
                         reason: "1 %: the evaluation's standard error is \(formatNumber(r.linear[0].loss.standardError)); training stops a fraction of a per cent short"),
                 .rule("C3.11", section: sec, "n = 80, m = 20, I = 0.9^i gives a rescaled version of the n = 20 picture",
                       paper: "the checks C3.5–C3.10 hold again",
@@ -206,10 +207,9 @@ public struct BasicResults: Experiment {
                          holds: bKept <= 0.05 && bDropped <= 0.05))
         let exact = Analytic.linearOptimalLoss(importance: imp, m: c.m, density: 1)
         out.append(.within("C3.4", section: sec, "The linear model's optimal loss is Σ_{i≥m} I_i (p/3 − p²/4); at 1−S = 1, Σ_{i≥5} 0.7^i/12",
-                           paper: round6(exact), ours: r.linear[0].loss.mean, tolerance: round6(exact * 0.01),
+                           paper: round6(exact), ours: r.linear[0].loss.mean, se: r.linear[0].loss.standardError, tolerance: round6(exact * 0.01),
                            reason: "1 %: the evaluation's standard error is \(formatNumber(r.linear[0].loss.standardError)); training stops a fraction of a per cent short"))
-        for (id, result) in [("C3.5", check.denseLikeLinear()), ("C3.6", check.moreFeatures()), ("C3.7", check.lessImportantFirst()),
-                             ("C3.8", check.antipodalFirst()), ("C3.9", check.otherGeometries()), ("C3.10", check.highSparsity())] {
+        for (id, result) in check.all {
             out.append(.rule(id, section: sec, result.statement, paper: result.paper, ours: result.ours, rule: result.rule,
                              reason: result.reason, holds: result.holds))
         }
@@ -223,6 +223,12 @@ struct BasicChecks {
     let m: Int
 
     struct Result { var statement, paper, ours, rule, reason: String; var holds: Bool }
+
+    /// C3.5–C3.10 by id, in order.
+    var all: [(String, Result)] {
+        [("C3.5", denseLikeLinear()), ("C3.6", moreFeatures()), ("C3.7", lessImportantFirst()),
+         ("C3.8", antipodalFirst()), ("C3.9", otherGeometries()), ("C3.10", highSparsity())]
+    }
 
     /// Represented (‖W_i‖ > 0.5) features with superposition measure above 0.1.
     static func superposed(_ model: ToyModel) -> [Int] {
@@ -341,8 +347,19 @@ func maxOffDiagonalSigned(_ m: ToyModel) -> Double {
     return worst
 }
 
-func f1(_ x: Double) -> String { String(format: "%.1f", x) }
-func f2(_ x: Double) -> String { String(format: "%.2f", x) }
-func f3(_ x: Double) -> String { String(format: "%.3f", x) }
 
 extension BasicConfig: SeededConfig {}
+
+// MARK: - Smoke (left out of the code hash: tuning it never retrains the paper)
+
+extension BasicResults {
+    public var smoke: BasicResults {
+        var e = self
+        if config.n > 20 {
+            e.config.recipe = TrainingRecipe(steps: 8, batch: 64, logEvery: 4); e.config.evalSamples = 256
+        } else {
+            e.config.recipe = smokeRecipe; e.config.restarts = 1; e.config.evalSamples = 1024
+        }
+        return e
+    }
+}

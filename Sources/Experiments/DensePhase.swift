@@ -333,29 +333,29 @@ public struct DensePhase: Experiment {
                          reason: "finite n blurs the edges of the law by a few per cent",
                          holds: trained.allSatisfy { let q = (Double($0.0.m) / Double($0.1.stats.represented)).squareRoot()
                              return $0.1.eigenRange[0] >= 0.9 * (1 - q) * (1 - q) && $0.1.eigenRange[1] <= 1.1 * (1 + q) * (1 + q) }))
-        // B7: feature dimensionality.
+        // B8: feature dimensionality.
         out.append(.rule("B8", section: sec, "The paper's sticky dimensionalities (1/2, 2/5, 1/3, …) vanish: every D_i ≈ m/n",
                          paper: "D_i = m/n for a tight frame; §5's fractions at small n",
                          ours: trained.map { "n = \($0.0.n), m = \($0.0.m): median D_i·n/m \(f3($0.1.medianRelativeDimensionality)), D_i ≥ 1/4 for \(String(format: "%.1f", 100 * $0.1.stickyFraction)) %" }.joined(separator: "; "),
                          rule: "median D_i·n/m within [0.8, 1.25] and under 1 % of features with D_i ≥ 1/4, in every shape",
                          reason: "a factor 1.25 either way of m/n is far from every sticky fraction at these n/m",
                          holds: trained.allSatisfy { $0.1.medianRelativeDimensionality >= 0.8 && $0.1.medianRelativeDimensionality <= 1.25 && $0.1.stickyFraction < 0.01 }))
-        // B8: little movement from the random start.
+        // B9: little movement from the random start.
         out.append(.rule("B9", section: sec, "Gradient descent has little work to do: the trained directions stay near their random start",
                          paper: "conjecture",
                          ours: trained.map { "n = \($0.0.n), m = \($0.0.m): median cos(initial, final) \(f3($0.1.medianCosInitFinal))" }.joined(separator: "; "),
                          rule: "median cos(initial, final) ≥ 0.7 in every shape",
                          reason: "0.7 (45°) is our line between 'stayed near' and 'moved away'; random directions in m ≥ 64 would give |cos| ≈ 0.1",
                          holds: trained.allSatisfy { $0.1.medianCosInitFinal >= 0.7 }))
-        // B9: frozen random directions are nearly as good as trained ones.
-        func armLoss(_ s: DenseShape, _ mode: DirectionMode) -> Double { s.arms.first { $0.mode == mode }!.loss }
+        // B10: frozen random directions are nearly as good as trained ones.
+        func armLoss(_ s: DenseShape, _ mode: DirectionMode) -> Double { s.arms.first { $0.mode == mode }?.loss ?? .nan }   // a missing arm fails B10
         out.append(.rule("B10", section: sec, "Frozen random directions (with trained scales and biases) lose little against fully trained ones",
                          paper: "conjecture: random is nearly as good",
                          ours: r.shapes.map { "n = \($0.n), m = \($0.m): trained \(formatNumber(armLoss($0, .trained))), frozen random \(formatNumber(armLoss($0, .frozenRandom))), tight frame \(formatNumber(armLoss($0, .frozenTightFrame)))" }.joined(separator: "; "),
                          rule: "frozen-random loss at most 1.25× the trained loss in every shape",
                          reason: "25 % is our line for 'nearly as good'; the evaluation noise is under 1 %",
                          holds: r.shapes.allSatisfy { armLoss($0, .frozenRandom) <= 1.25 * armLoss($0, .trained) }))
-        // B10: superposition beats the no-superposition baseline.
+        // B11: superposition beats the no-superposition baseline.
         out.append(.rule("B11", section: sec, "In the dense phase superposition beats storing m features without interference",
                          paper: "no-superposition loss (n−m)·p/3: \(r.shapes.map { formatNumber($0.baselineLoss) }.joined(separator: ", "))",
                          ours: r.shapes.map { "n = \($0.n), m = \($0.m): trained \(formatNumber(armLoss($0, .trained)))" }.joined(separator: "; "),
@@ -367,3 +367,15 @@ public struct DensePhase: Experiment {
 }
 
 extension DenseConfig: SeededConfig {}
+
+// MARK: - Smoke (left out of the code hash: tuning it never retrains the paper)
+
+extension DensePhase {
+    public var smoke: DensePhase {
+        var e = self
+        e.config.shapes = [[136, 16]]
+        e.config.recipe = LargeRecipe(steps: 60, batch: 64, lr: 3e-3, warmup: 10, logEvery: 20)
+        e.config.largeRecipe = e.config.recipe; e.config.evalSamples = 512
+        return e
+    }
+}

@@ -61,6 +61,10 @@ public protocol Experiment: Sendable {
     var exactClaims: Set<String> { get }
     /// Checks the config, naming the first bad value.
     func validate() throws
+    /// The same experiment at a few hundred steps on small grids: a check that the whole pipeline runs end to end in
+    /// seconds (tests, `PAPER_SMOKE=1`). Its numbers mean nothing. Written at the end of the experiment's file, after
+    /// `// MARK: - Smoke`, which leaves it out of the code hash.
+    var smoke: Self { get }
     /// Trains and measures. Deterministic: a function of the config only (never of the thread count).
     func run(_ context: RunContext) throws -> Results
     /// The figures: a pure function of the results.
@@ -135,6 +139,7 @@ public struct AnyExperiment: Sendable {
     /// The config as canonical JSON (sorted keys).
     public let configJSON: Data
     let validateBody: @Sendable () throws -> Void
+    let smokeBody: @Sendable () -> AnyExperiment
     let makeVariant: @Sendable (Data, Int?) throws -> AnyExperiment
     let fieldsBody: @Sendable () -> [ConfigField]
     let treeBody: @Sendable () -> JSONValue
@@ -173,6 +178,7 @@ public struct AnyExperiment: Sendable {
             }
             return AnyExperiment(v, code: table, seeds: count ?? e.independentSeeds)
         }
+        smokeBody = { AnyExperiment(e.smoke, code: table, seeds: 1) }
         fieldsBody = { Variant.fields(of: e.config) }
         treeBody = { Variant.tree(of: e.config) }
         validateBody = {
@@ -201,6 +207,9 @@ public struct AnyExperiment: Sendable {
     }
 
     public func validate() throws { try validateBody() }
+
+    /// The experiment's smoke version (`Experiment.smoke`), on one seed.
+    public var smoke: AnyExperiment { smokeBody() }
 
     /// This experiment with its cache entries named by content where its keys differ from `base`'s.
     func sharingCache(with base: AnyExperiment) -> AnyExperiment {
@@ -236,3 +245,6 @@ func describe(_ error: Error) -> String {
         return "\(error)"
     }
 }
+
+/// The toy models' recipe of every smoke run: 150 steps of batch 64.
+let smokeRecipe = TrainingRecipe(steps: 150, batch: 64, logEvery: 50)

@@ -32,7 +32,7 @@ public struct IntroConfig: Codable, Sendable {
 
     public init() {}
 
-    var importance: [Float] { (0..<n).map { Float(pow(importanceDecay, Double($0))) } }
+    public var importance: [Float] { (0..<n).map { Float(pow(importanceDecay, Double($0))) } }
 }
 
 /// One trained instance with its evaluation loss.
@@ -286,3 +286,13 @@ func principalSubspaceDeviation(_ model: ToyModel, top: Int) -> Double {
 }
 
 extension IntroConfig: SeededConfig {}
+
+// MARK: - Smoke (left out of the code hash: tuning it never retrains the paper)
+
+extension Intro {
+    public var smoke: Intro {
+        var e = self
+        e.config.recipe = smokeRecipe; e.config.restarts = 2; e.config.sweepDensities = [1, 0.3]; e.config.evalSamples = 1024
+        return e
+    }
+}

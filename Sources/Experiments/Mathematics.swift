@@ -51,6 +51,11 @@ public struct MathResults: Codable, Sendable {
     /// Ordered pairs (i, j) with b_j ≤ 0 and W_j·W_i + b_j ≤ 0, and the largest output j seen on 1-sparse inputs x·e_i.
     public var negativePairs: Int
     public var negativePairsMaxOutput: Double
+    /// §2 on the trained model (C2.2): the smallest pivot of Gaussian elimination on WᵀW against the largest.
+    public var gramPivotRatio: Double
+    /// §2 (C2.4): the largest output difference between the model and the model with W rotated by a random
+    /// orthogonal O, over 256 random inputs.
+    public var rotationGap: Double
 }
 
 public struct Mathematics: Experiment {
@@ -106,7 +111,38 @@ public struct Mathematics: Experiment {
                            decomposed: decomposed, direct: direct,
                            zeroInputFormula: Analytic.zeroInputLoss(model, importance: impD), zeroInputModel: zeroModel,
                            oneSparseQuadrature: Analytic.oneSparseLoss(model, importance: impD),
-                           oneSparseMonteCarlo: oneMC, negativePairs: negPairs, negativePairsMaxOutput: negMax)
+                           oneSparseMonteCarlo: oneMC, negativePairs: negPairs, negativePairsMaxOutput: negMax,
+                           gramPivotRatio: Self.gramPivotRatio(model), rotationGap: rotationGap(model))
+    }
+
+    /// C2.2: WᵀW (n × n, rank ≤ m < n) is singular: Gaussian elimination in Double, smallest pivot against largest.
+    static func gramPivotRatio(_ model: ToyModel) -> Double {
+        let n = model.n
+        var g = model.gram
+        var pivots: [Double] = []
+        var rows = Array(0..<n)
+        for col in 0..<n {
+            let best = rows.max { abs(g[$0 * n + col]) < abs(g[$1 * n + col]) }!
+            let pv = g[best * n + col]
+            pivots.append(abs(pv))
+            rows.removeAll { $0 == best }
+            guard pv != 0 else { continue }
+            for r in rows { let f = g[r * n + col] / pv; for c in col..<n { g[r * n + c] -= f * g[best * n + c] } }
+        }
+        return (pivots.sorted().first ?? 0) / max(pivots.max() ?? 1, 1e-300)
+    }
+
+    /// C2.4: an orthogonal O applied to W leaves x̂ = ReLU(WᵀWx + b) unchanged, to float precision: the largest
+    /// output difference over 256 random inputs.
+    func rotationGap(_ model: ToyModel) -> Double {
+        let rotated = rotatedByRandomOrthogonal(model, seed: deriveSeed(config.seed, 2_4))
+        var rng = Xoshiro(seed: deriveSeed(config.seed, 2_5))
+        var worst = 0.0
+        for _ in 0..<256 {
+            let x = (0..<model.n).map { _ in rng.unitFloat() }
+            for (a, b) in zip(model.forward(x), rotated.forward(x)) { worst = max(worst, Double(abs(a - b))) }
+        }
+        return worst
     }
 
     /// E Σ_i I_i (x_i − (WᵀWx)_i)² for x ~ N(0, I), by sampling (Double arithmetic).
@@ -240,39 +276,19 @@ public struct Mathematics: Experiment {
         out.append(.unchecked("C3.19", section: sec,
                               "Sparse interference graphs reduce compounding interference and make L₁ relatively more important",
                               paper: "qualitative", reason: "no quantity is named; the decomposition figure shows L₁ dominating at 1−S = 0.1"))
-        out += definitionClaims(r.model)
+        out += definitionClaims(r)
         return out
     }
 
     /// §2's definitions on the trained n = 5, m = 2 model (C2.2, C2.4), and the catalogue's discussion claims that
     /// no experiment measures (§2, §11, §12, §13), listed with the reason.
-    func definitionClaims(_ model: ToyModel) -> [Claim] {
+    func definitionClaims(_ r: MathResults) -> [Claim] {
         let sec2 = "§2 Definitions and motivation"
-        // C2.2: WᵀW (n × n, rank ≤ m < n) is singular: Gaussian elimination in Double, smallest pivot against largest.
-        let n = model.n
-        var g = model.gram
-        var pivots: [Double] = []
-        var rows = Array(0..<n)
-        for col in 0..<n {
-            let best = rows.max { abs(g[$0 * n + col]) < abs(g[$1 * n + col]) }!
-            let pv = g[best * n + col]
-            pivots.append(abs(pv))
-            rows.removeAll { $0 == best }
-            guard pv != 0 else { continue }
-            for r in rows { let f = g[r * n + col] / pv; for c in col..<n { g[r * n + c] -= f * g[best * n + c] } }
-        }
-        let ratio = (pivots.sorted().first ?? 0) / max(pivots.max() ?? 1, 1e-300)
+        let n = r.model.n, ratio = r.gramPivotRatio
         var out: [Claim] = [.within("C2.2", section: sec2, "Superposition: with m < n, WᵀW is not invertible",
                                     paper: 0, ours: ratio, tolerance: 1e-9,
-                                    reason: "the smallest pivot of Gaussian elimination on WᵀW (n = \(n), m = \(model.m)) against the largest: rank ≤ m forces \(n - model.m) zero pivots up to rounding in Double (≈ 1e-16)")]
-        // C2.4: an orthogonal O applied to W leaves x̂ = ReLU(WᵀWx + b) unchanged, to float precision.
-        let rotated = rotatedByRandomOrthogonal(model, seed: deriveSeed(config.seed, 2_4))
-        var rng = Xoshiro(seed: deriveSeed(config.seed, 2_5))
-        var worst = 0.0
-        for _ in 0..<256 {
-            let x = (0..<n).map { _ in rng.unitFloat() }
-            for (a, b) in zip(model.forward(x), rotated.forward(x)) { worst = max(worst, Double(abs(a - b))) }
-        }
+                                    reason: "the smallest pivot of Gaussian elimination on WᵀW (n = \(n), m = \(r.model.m)) against the largest: rank ≤ m forces \(n - r.model.m) zero pivots up to rounding in Double (≈ 1e-16)")]
+        let worst = r.rotationGap
         out.append(.within("C2.4", section: sec2, "Applying an orthogonal O to W (a non-privileged basis) gives an identical model",
                            paper: 0, ours: worst, tolerance: 1e-5,
                            reason: "largest output difference over 256 random inputs; (OW)ᵀ(OW) = WᵀW, so only float rounding (≈ 1e-7 per entry) remains"))
@@ -301,3 +317,14 @@ public struct Mathematics: Experiment {
 }
 
 extension MathConfig: SeededConfig {}
+
+// MARK: - Smoke (left out of the code hash: tuning it never retrains the paper)
+
+extension Mathematics {
+    public var smoke: Mathematics {
+        var e = self
+        e.config.recipe = smokeRecipe; e.config.gaussianSamples = 4096; e.config.directSamples = 4096
+        e.config.quadratureBudget = 1 << 10; e.config.oneSparseSamples = 1024
+        return e
+    }
+}

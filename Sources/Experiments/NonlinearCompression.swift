@@ -273,3 +273,13 @@ extension NonlinearCompression {
         ]
     }
 }
+
+// MARK: - Smoke (left out of the code hash: tuning it never retrains the paper)
+
+extension NonlinearCompression {
+    public var smoke: NonlinearCompression {
+        var e = self
+        e.config.grid = 50
+        return e
+    }
+}

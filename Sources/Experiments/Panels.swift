@@ -5,6 +5,9 @@ import Engine
 import Foundation
 import Plot
 
+/// Colours of the feature sets of §6 (correlated and anticorrelated pairs or triples): red, green, blue.
+let featureSetColors = [Color(hex: "#d62728"), Color(hex: "#2ca02c"), Color(hex: "#1f77b4")]
+
 /// Colours for features by importance rank: viridis from dark (most important) to yellow-green (least).
 func importanceColors(_ n: Int) -> [Color] {
     (0..<n).map { ColorMap.viridis(n == 1 ? 0 : 0.88 * Double($0) / Double(n - 1)) }

@@ -79,6 +79,37 @@ public struct PhaseResults: Codable, Sendable {
     public var cells: [PhaseCell]
     /// The prototypes evaluated by sampling at a few (p, r) (catalogue C4.5, C4.8).
     public var prototypes: [PrototypeLoss]
+    /// The closed forms' answers, computed by `run` so that figures and claims only read them.
+    public var theory: PhaseTheory
+}
+
+/// What the closed-form losses say, with no training: the optimal prototype over the (p, r) plane and the checks
+/// of the paper's boundary formulas.
+public struct PhaseTheory: Codable, Sendable {
+    /// The optimal prototype on the figure's `theoryGrid` × `theoryGrid` grid (rows of density from dense to sparse,
+    /// importance across), each row as runs of equal cells.
+    public var rows: [[PhaseRun]]
+    /// n = 2: the densest p at which superposition is optimal on a 400 × 400 grid (C4.1).
+    public var densestSuperposed: Double?
+    /// n = 2: the jump of the optimal loss's slope at r = 0.5, p* = 4/9 (C4.4), by central differences.
+    public var slopeJump: Double?
+    /// n = 2: the boundary found by bisection against the paper's formula at six importances (C4.6).
+    public var boundaries: [PhaseBoundary]
+    /// n = 3: cells of a 200 × 200 grid where the optimal prototype differs from the paper's stated rule (C4.9).
+    public var ruleMismatches: Int?
+}
+
+/// A run of `count` equal cells of the theory grid.
+public struct PhaseRun: Codable, Sendable, Equatable {
+    public var prototype: PhasePrototype
+    public var count: Int
+}
+
+/// The n = 2 boundary at importance r: the paper's formula and the density bisection finds.
+public struct PhaseBoundary: Codable, Sendable {
+    public var importance: Double
+    public var formula: Double
+    public var found: Double
 }
 
 public struct PhaseChange: Experiment {
@@ -143,7 +174,47 @@ public struct PhaseChange: Experiment {
             protos[k] = PrototypeLoss(prototype: proto, density: p, importance: rr, sampled: est,
                                       exact: proto.loss(density: p, importance: rr))
         }
-        return PhaseResults(cells: cells, prototypes: protos.values.map { $0! })
+        return PhaseResults(cells: cells, prototypes: protos.values.map { $0! }, theory: theory())
+    }
+
+    /// The closed forms' answers (no training; a few seconds at most).
+    func theory() -> PhaseTheory {
+        let c = config, g = c.theoryGrid
+        let rows = (0..<g).map { a -> [PhaseRun] in
+            let p = pow(10, -2 * (Double(a) + 0.5) / Double(g))
+            var runs: [PhaseRun] = []
+            for b in 0..<g {
+                let best = PhasePrototype.best(n: c.n, density: p, importance: pow(10, -1 + 2 * (Double(b) + 0.5) / Double(g)))
+                if runs.last?.prototype == best { runs[runs.count - 1].count += 1 } else { runs.append(PhaseRun(prototype: best, count: 1)) }
+            }
+            return runs
+        }
+        var t = PhaseTheory(rows: rows, boundaries: [])
+        if c.n == 2 {
+            var densest = 0.0
+            for a in 0..<400 { for b in 0..<400 {
+                let p = pow(10, -2 * Double(a) / 399), rr = pow(10, -1 + 2 * Double(b) / 399)
+                if PhasePrototype.best(n: 2, density: p, importance: rr) == .superposeExtra { densest = max(densest, p) }
+            } }
+            t.densestSuperposed = densest
+            let rr = 0.5, p0 = 4.0 / 9, h = 1e-6
+            let slope = { (proto: PhasePrototype) in (proto.loss(density: p0 + h, importance: rr) - proto.loss(density: p0 - h, importance: rr)) / (2 * h) }
+            t.slopeJump = slope(.superposeExtra) - slope(.ignoreExtra)
+            t.boundaries = [(0.1, 0.16), (0.2, 4.0 / 15), (0.5, 4.0 / 9), (2, 4.0 / 9), (5, 4.0 / 15), (10, 0.16)].map {
+                PhaseBoundary(importance: $0.0, formula: $0.1, found: bisectBoundary(importance: $0.0))
+            }
+        } else {
+            var mismatches = 0
+            for a in 0..<200 { for b in 0..<200 {
+                let p = pow(10, -2 * (Double(a) + 0.5) / 200), rr = pow(10, -1 + 2 * (Double(b) + 0.5) / 200)
+                let best = PhasePrototype.best(n: 3, density: p, importance: rr)
+                let expected: PhasePrototype = rr > 1 ? (p < 4.0 / 7 ? .superposeRegular : .dedicateExtra)
+                    : (p < 4 * rr / (2 + 5 * rr) ? .superposeExtra : .ignoreExtra)
+                if best != expected { mismatches += 1 }
+            } }
+            t.ruleMismatches = mismatches
+        }
+        return t
     }
 
     // MARK: Theory
@@ -223,18 +294,13 @@ public struct PhaseChange: Experiment {
                     }
                 } else {
                     // One rectangle per run of equal cells in a row keeps the SVG small.
-                    let g = c.theoryGrid
-                    let w = size / Double(g)
-                    for a in 0..<g {
-                        let p = pow(10, -2 * (Double(a) + 0.5) / Double(g))
-                        let row = (0..<g).map { b in
-                            PhasePrototype.best(n: c.n, density: p, importance: pow(10, -1 + 2 * (Double(b) + 0.5) / Double(g)))
-                        }
+                    let w = size / Double(c.theoryGrid)
+                    for (a, row) in r.theory.rows.enumerated() {
                         var start = 0
-                        for b in 1...g where b == g || row[b] != row[start] {
-                            cv.fill(Rect(frame.x + Double(start) * w, frame.y + Double(a) * w, Double(b - start) * w + 0.3, w + 0.3),
-                                    Self.colors[row[start]]!)
-                            start = b
+                        for run in row {
+                            cv.fill(Rect(frame.x + Double(start) * w, frame.y + Double(a) * w, Double(run.count) * w + 0.3, w + 0.3),
+                                    Self.colors[run.prototype]!)
+                            start += run.count
                         }
                     }
                 }
@@ -301,11 +367,7 @@ public struct PhaseChange: Experiment {
         let jumps = !jumpShares.isEmpty && 5 * jumpRows >= 4 * jumpShares.count
         if c.n == 2 {
             let dense = r.cells.filter { $0.density >= 0.8 && $0.phase == .superposition }.count
-            var theoryMax = 0.0
-            for a in 0..<400 { for b in 0..<400 {
-                let p = pow(10, -2 * Double(a) / 399), rr = pow(10, -1 + 2 * Double(b) / 399)
-                if PhasePrototype.best(n: 2, density: p, importance: rr) == .superposeExtra { theoryMax = max(theoryMax, p) }
-            } }
+            let theoryMax = r.theory.densestSuperposed ?? .nan
             out.append(.rule("C4.1", section: sec, "Sparsity is necessary for superposition: near density 1 the extra feature is never superposed",
                              paper: "no superposition at 1−S ≥ 0.8; in theory none above p = 4/7",
                              ours: "\(dense) superposed cells at 1−S ≥ 0.8; theory: densest superposed p = \(f3(theoryMax))",
@@ -315,27 +377,19 @@ public struct PhaseChange: Experiment {
             out.append(.rule("C4.2", section: sec, "Whether the extra feature is superposed depends jointly on sparsity and relative importance",
                              paper: "the boundary is a curve",
                              ours: "densest superposed cell: \(f3(lo.1)) at r = \(f2(lo.0)), \(f3(mid.1)) at r = \(f2(mid.0)), \(f3(hi.1)) at r = \(f2(hi.0))",
-                             rule: "near r = 1 superposition reaches at least twice the density it reaches at r = 0.1 and at r = 10",
+                             rule: "superposition occurs near r = 0.1 and near r = 10, and near r = 1 it reaches at least twice the density it reaches at either",
                              reason: "theory: 0.16 at r = 0.1 and 10 against 4/7 at r = 1, a factor 3.6; a horizontal boundary would give 1",
-                             holds: mid.1 >= 2 * lo.1 && mid.1 >= 2 * hi.1 && lo.1 > 0))
+                             holds: mid.1 >= 2 * lo.1 && mid.1 >= 2 * hi.1 && lo.1 > 0 && hi.1 > 0))
             out.append(.rule("C4.3", section: sec, "There is a phase change: the extra feature's norm jumps across the boundary instead of moving smoothly",
                              paper: "discontinuous change in magnitude and superposition",
                              ours: jumpOurs, rule: jumpRule, reason: jumpReason, holds: jumps))
-            // C4.4: the slope jump of the optimal loss at r = 0.5, p* = 4/9.
-            let rr = 0.5, p0 = 4.0 / 9, h = 1e-6
-            let slope = { (proto: PhasePrototype) in (proto.loss(density: p0 + h, importance: rr) - proto.loss(density: p0 - h, importance: rr)) / (2 * h) }
-            let jump = slope(.superposeExtra) - slope(.ignoreExtra)
+            let jump = r.theory.slopeJump ?? .nan
             out.append(.within("C4.4", section: sec, "In theory the transition is first order: at r = 0.5, p* = 4/9 the optimal loss's slope jumps by 1/6",
                                paper: round6(1.0 / 6), ours: jump, tolerance: 1e-6,
                                reason: "central differences (h = 1e-6) of our closed forms; the loss is quadratic in p, so the difference is exact to rounding"))
             out.append(contentsOf: prototypeChecks(r, id: "C4.5"))
-            var worst = 0.0
-            var cases: [String] = []
-            for (rr, expected) in [(0.1, 0.16), (0.2, 4.0 / 15), (0.5, 4.0 / 9), (2, 4.0 / 9), (5, 4.0 / 15), (10, 0.16)] {
-                let found = bisectBoundary(importance: rr)
-                worst = max(worst, abs(found - expected))
-                cases.append("r = \(formatNumber(rr)): \(f3(found))")
-            }
+            let worst = r.theory.boundaries.map { abs($0.found - $0.formula) }.max() ?? .nan
+            let cases = r.theory.boundaries.map { "r = \(formatNumber($0.importance)): \(f3($0.found))" }
             out.append(.within("C4.6", section: sec, "n = 2 boundaries: superposition iff p < 4r/(2+5r) (r < 1) or p < 4/(5+2r) (r > 1)",
                                paper: 0, ours: worst, tolerance: 1e-6,
                                reason: "largest gap between the formula and the boundary found by bisection on the closed-form losses (\(cases.joined(separator: ", "))); bisection stops at 1e-12"))
@@ -346,14 +400,7 @@ public struct PhaseChange: Experiment {
                              reason: "cells next to a boundary straddle it; optimisation can miss the global minimum in a few cells", holds: agree.away >= 0.8))
         } else {
             out.append(contentsOf: prototypeChecks(r, id: "C4.8"))
-            var mismatches = 0
-            for a in 0..<200 { for b in 0..<200 {
-                let p = pow(10, -2 * (Double(a) + 0.5) / 200), rr = pow(10, -1 + 2 * (Double(b) + 0.5) / 200)
-                let best = PhasePrototype.best(n: 3, density: p, importance: rr)
-                let expected: PhasePrototype = rr > 1 ? (p < 4.0 / 7 ? .superposeRegular : .dedicateExtra)
-                    : (p < 4 * rr / (2 + 5 * rr) ? .superposeExtra : .ignoreExtra)
-                if best != expected { mismatches += 1 }
-            } }
+            let mismatches = r.theory.ruleMismatches ?? -1
             out.append(.within("C4.9", section: sec, "n = 3 regions: r > 1: extra dedicated (regular features superposed iff p < 4/7); r < 1: extra superposed iff p < 4r/(2+5r)",
                                paper: 0, ours: Double(mismatches), tolerance: 0,
                                reason: "cells of a 200×200 grid where the argmin over the four prototypes differs from the stated rule; exact"))
@@ -407,6 +454,17 @@ public struct PhaseChange: Experiment {
     }
 }
 
-func pct(_ x: Double) -> String { String(format: "%.0f %%", 100 * x) }
 
 extension PhaseConfig: SeededConfig {}
+
+
+// MARK: - Smoke (left out of the code hash: tuning it never retrains the paper)
+
+extension PhaseChange {
+    public var smoke: PhaseChange {
+        var e = self
+        e.config.importances = [0.1, 1, 10]; e.config.densities = [1, 0.1, 0.01]; e.config.restarts = 1; e.config.recipe = smokeRecipe
+        e.config.evalSamples = 512; e.config.theoryGrid = 20; e.config.prototypeSamples = 4096
+        return e
+    }
+}

@@ -45,6 +45,23 @@ public struct PolytopeResults: Codable, Sendable {
     public var pentagonLoss: Double
     /// fits[k] are the fits at relativeDensities[k].
     public var fits: [[PolytopeFit]]
+    /// The ideal polytopes built by construction (no training), for the exact claims.
+    public var constructions: PolytopeConstructions
+}
+
+/// Ideal polytopes built from their vertices, with the feature dimensionalities D_i of the W they make.
+public struct PolytopeConstructions: Codable, Sendable {
+    public struct Shape: Codable, Sendable {
+        public var name: String
+        public var dimensionality: [Double]
+        /// The fractions the paper gives.
+        public var expected: [Double]
+    }
+    public var shapes: [Shape]
+    /// The pairwise cosines of the regular 4-simplex made by projecting the basis of R⁵ orthogonally to (1, …, 1).
+    public var simplexCosines: [Double]
+    /// D_i of an antipodal pair plus an unlearned feature: W = [[1, 0], [−1, 0], [0, 0]].
+    public var antipodal: [Double]
 }
 
 public struct Polytopes: Experiment {
@@ -131,30 +148,10 @@ public struct Polytopes: Experiment {
             }
         }
         return PolytopeResults(triangle: triangle, pentagon: uniform[bestPentagon].model, pentagonLoss: uniformLosses[bestPentagon].mean,
-                               fits: fits)
+                               fits: fits, constructions: Self.constructions())
     }
 
     // MARK: Analysis
-
-    /// Angular gaps (degrees) between consecutive represented features, going round the circle, with the
-    /// features on each side of every gap.
-    static func gaps(_ model: ToyModel) -> [(gap: Double, from: Int, to: Int)] {
-        let norms = model.featureNorms
-        let rep = (0..<model.n).filter { norms[$0] > 0.5 }
-        let angles = rep.map { i -> (Double, Int) in
-            let f = model.feature(i)
-            var a = atan2(f[1], f[0]) * 180 / .pi
-            if a < 0 { a += 360 }
-            return (a, i)
-        }.sorted { $0.0 < $1.0 }
-        guard angles.count >= 2 else { return [] }
-        return angles.indices.map { k in
-            let a = angles[k], b = angles[(k + 1) % angles.count]
-            var g = b.0 - a.0
-            if g <= 0 { g += 360 }
-            return (g, a.1, b.1)
-        }
-    }
 
     /// The best fit of a geometry at one ρ (5 represented = pentagon, 4 = digons).
     static func best(_ fits: [PolytopeFit], represented: Int) -> PolytopeFit? {
@@ -255,12 +252,8 @@ public struct Polytopes: Experiment {
                              drawing: drawing)]
     }
 
-    // MARK: Claims
-
-    public func claims(_ r: PolytopeResults) -> [Claim] {
-        let sec = section, c = config
-        var out: [Claim] = []
-        // Exact checks of the ideal polytopes.
+    /// Builds the ideal polytopes and measures their D_i.
+    static func constructions() -> PolytopeConstructions {
         func dims(_ vectors: [[Double]]) -> [Double] {
             let m = vectors[0].count, n = vectors.count
             var W = [Float](repeating: 0, count: m * n)
@@ -305,7 +298,21 @@ public struct Polytopes: Experiment {
             ("pentagonal bipyramid", ring(5) + [[0, 0, 1], [0, 0, -1]], Array(repeating: 0.4, count: 5) + [0.5, 0.5]),
             ("4-simplex", simplex(5), Array(repeating: 0.8, count: 5)),
         ]
-        let errors = ideal.map { shape in (shape.0, zip(dims(shape.1), shape.2).map { abs($0 - $1) }.max()!) }
+        let s5 = simplex(5)
+        var cosines: [Double] = []
+        for i in 0..<5 { for j in (i + 1)..<5 { cosines.append(zip(s5[i], s5[j]).reduce(0.0) { $0 + $1.0 * $1.1 }) } }
+        return PolytopeConstructions(shapes: ideal.map { .init(name: $0.0, dimensionality: dims($0.1), expected: $0.2) },
+                                     simplexCosines: cosines, antipodal: dims([[1, 0], [-1, 0], [0, 0]]))
+    }
+
+    // MARK: Claims
+
+    public func claims(_ r: PolytopeResults) -> [Claim] {
+        let sec = section, c = config
+        var out: [Claim] = []
+        // Exact checks of the ideal polytopes (constructed by `run`).
+        let ideal = r.constructions.shapes
+        let errors = ideal.map { shape in (shape.name, zip(shape.dimensionality, shape.expected).map { abs($0 - $1) }.max()!) }
         let worst = errors.max { $0.1 < $1.1 }!
         out.append(.within("C5.7-ideal", section: sec, "Ideal polytopes' feature dimensionalities: digon 1/2, triangle 2/3, square 1/2, pentagon 2/5, hexagon 1/3, tetrahedron 3/4, octahedron 1/2, square antiprism 3/8, 4-simplex 4/5",
                            paper: 0, ours: worst.1, tolerance: 1e-6,
@@ -317,23 +324,21 @@ public struct Polytopes: Experiment {
                            paper: 0, ours: err("pentagonal bipyramid"), tolerance: 1e-6, reason: "exact construction"))
         out.append(.within("C5.16", section: sec, "An octahedron is three antipodal pairs: D = 1/2 for all six features",
                            paper: 0, ours: err("octahedron"), tolerance: 1e-6, reason: "exact construction"))
-        let s5 = simplex(5)
-        var cosines: [Double] = []
-        for i in 0..<5 { for j in (i + 1)..<5 { cosines.append(zip(s5[i], s5[j]).reduce(0.0) { $0 + $1.0 * $1.1 }) } }
+        let cosines = r.constructions.simplexCosines
         out.append(.within("C5.21", section: sec, "Projecting the basis vectors orthogonally to (1, …, 1) gives a regular simplex: pairwise cos = −1/(n − 1) (n = 5)",
                            paper: -0.25, ours: cosines.max()!, tolerance: 1e-9, reason: "exact construction; the largest pairwise cosine (the smallest is \(formatNumber(cosines.min()!)))"))
-        let antipodal = dims([[1, 0], [-1, 0], [0, 0]])
+        let antipodal = r.constructions.antipodal
         out.append(.rule("C5.9", section: sec, "In the antipodal case D = 1/(1 + 1) = 1/2; an unlearned feature has D = 0",
                          paper: "1/2 and 0", ours: antipodal.map { formatNumber($0) }.joined(separator: ", "),
                          rule: "exact (within 1e-9)", reason: "definition of D_i applied to a constructed W",
                          holds: abs(antipodal[0] - 0.5) < 1e-9 && abs(antipodal[1] - 0.5) < 1e-9 && antipodal[2] == 0))
         // The trained triangle and pentagon.
-        let tg = Self.gaps(r.triangle).map(\.gap)
+        let tg = representedAngularGaps(r.triangle).map(\.gap)
         out.append(.rule("C5.20", section: sec, "Three equally important, equally sparse features in 2-D form an equilateral triangle",
                          paper: "gaps of 120°", ours: "gaps " + tg.map { String(format: "%.1f°", $0) }.joined(separator: ", "),
                          rule: "three represented features, every gap 120° ± 5°", reason: "the catalogue's tolerance for Adam noise",
                          holds: tg.count == 3 && tg.allSatisfy { abs($0 - 120) <= 5 }))
-        let pg = Self.gaps(r.pentagon).map(\.gap)
+        let pg = representedAngularGaps(r.pentagon).map(\.gap)
         let pn = r.pentagon.featureNorms
         let spread = (pn.max()! - pn.min()!) / (pn.reduce(0, +) / 5)
         out.append(.rule("C5.22", section: sec, "Five equally important features at 1−S = 0.05 in 2-D form a regular pentagon",
@@ -353,7 +358,7 @@ public struct Polytopes: Experiment {
         var wider: [Double] = [], narrower: [Double] = []
         for (rho, fits) in zip(c.relativeDensities, r.fits) {
             guard let best = fits.min(by: { $0.loss < $1.loss }), best.represented == 5 else { continue }
-            let adjacent = Self.gaps(best.model).filter { $0.from == 0 || $0.to == 0 }.map(\.gap)
+            let adjacent = representedAngularGaps(best.model).filter { $0.from == 0 || $0.to == 0 }.map(\.gap)
             if rho > 1.01 { wider.append(contentsOf: adjacent) } else if rho < 0.99 { narrower.append(contentsOf: adjacent) }
         }
         out.append(.rule("C5.23", section: sec, "A denser feature gets more room: the other features move away from it",
@@ -401,3 +406,14 @@ public struct Polytopes: Experiment {
 }
 
 extension PolytopeConfig: SeededConfig {}
+
+// MARK: - Smoke (left out of the code hash: tuning it never retrains the paper)
+
+extension Polytopes {
+    public var smoke: Polytopes {
+        var e = self
+        e.config.relativeDensities = [0.1, 1, 10]; e.config.restarts = 1; e.config.uniformRestarts = 1
+        e.config.recipe = smokeRecipe; e.config.evalSamples = 1024
+        return e
+    }
+}

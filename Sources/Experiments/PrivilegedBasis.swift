@@ -46,26 +46,6 @@ public struct PrivilegedRun: Codable, Sendable {
     public var topSignatures: [NeuronSignature]
 }
 
-/// How a model uses its neurons, by the rule of `NeuronSignature.of`.
-public struct NeuronSignature: Codable, Sendable, Equatable {
-    public var represented: Int
-    public var monosemantic: Int
-    public var polysemantic: Int
-
-    /// Neuron k stores feature i when W_ki ≥ 0.2 · max(W) (a positive weight: the feature drives the neuron);
-    /// a neuron storing one feature is monosemantic, several polysemantic. A feature is represented when
-    /// ‖W_i‖ > 0.5.
-    public static func features(of model: ToyModel, neuron k: Int) -> [Int] {
-        let top = model.W.max() ?? 0
-        return (0..<model.n).filter { model.w(k, $0) >= 0.2 * top && top > 0 }
-    }
-
-    public static func of(_ model: ToyModel) -> NeuronSignature {
-        let stores = (0..<model.m).map { features(of: model, neuron: $0).count }
-        return NeuronSignature(represented: model.featuresRepresented(), monosemantic: stores.filter { $0 == 1 }.count,
-                               polysemantic: stores.filter { $0 >= 2 }.count)
-    }
-}
 
 /// The best model with a hidden bias at one density, and how often each neuron's pre-activation Wx + c is positive.
 public struct HiddenBiasRun: Codable, Sendable {
@@ -91,7 +71,7 @@ public struct PrivilegedBasis: Experiment {
     public var section: String { "§8 Superposition in a privileged basis" }
     public var version: Int { 2 }
     public var seed: UInt64 { config.seed }
-    public var sourceFiles: [String] { ["PrivilegedBasis.swift"] }
+    public var sourceFiles: [String] { ["PrivilegedBasis.swift", "Measures.swift"] }
     /// Five seeds: with three, several of its claims split 2 to 1.
     public var independentSeeds: Int { 5 }
 
@@ -326,3 +306,13 @@ public struct PrivilegedBasis: Experiment {
 }
 
 extension PrivilegedConfig: SeededConfig {}
+
+// MARK: - Smoke (left out of the code hash: tuning it never retrains the paper)
+
+extension PrivilegedBasis {
+    public var smoke: PrivilegedBasis {
+        var e = self
+        e.config.recipe = smokeRecipe; e.config.restarts = 5; e.config.evalSamples = 512; e.config.hiddenBiasRestarts = 2
+        return e
+    }
+}

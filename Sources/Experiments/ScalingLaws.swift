@@ -100,13 +100,6 @@ public struct ScalingLaws: Experiment {
         return ScalingResults(runs: runs, weakCurve: weak)
     }
 
-    /// Least-squares slope of log(y) against log(x).
-    static func slope(_ x: [Double], _ ys: [Double]) -> Double {
-        let xs = x.map { log($0) }, ls = ys.map { log(max($0, 1e-12)) }
-        let mx = xs.reduce(0, +) / Double(xs.count), my = ls.reduce(0, +) / Double(ls.count)
-        let num = zip(xs, ls).map { ($0 - mx) * ($1 - my) }.reduce(0, +), den = xs.map { ($0 - mx) * ($0 - mx) }.reduce(0, +)
-        return num / den
-    }
 
     func series(_ r: ScalingResults, alpha: Double, gamma: Float) -> [ScalingRun] {
         config.ms.compactMap { m in r.runs.first { $0.alpha == alpha && $0.gamma == gamma && $0.m == m } }
@@ -133,9 +126,9 @@ public struct ScalingLaws: Experiment {
                     }
                     c.polyline(zip(config.ms, r.weakCurve[k]).map { axes.point(Double($0.0), $0.1) }, .black, width: 1, dash: [5, 3])
                 }
-                let strong = Self.slope(config.ms.map(Double.init), series(r, alpha: alpha, gamma: -1).map(\.loss))
-                let weak = Self.slope(config.ms.map(Double.init), series(r, alpha: alpha, gamma: 1).map(\.loss))
-                let theory = Self.slope(config.ms.map(Double.init), r.weakCurve[k])
+                let strong = logLogSlope(config.ms.map(Double.init), series(r, alpha: alpha, gamma: -1).map(\.loss))
+                let weak = logLogSlope(config.ms.map(Double.init), series(r, alpha: alpha, gamma: 1).map(\.loss))
+                let theory = logLogSlope(config.ms.map(Double.init), r.weakCurve[k])
                 c.text("α = \(formatNumber(alpha))", at: Point(frame.center.x, frame.y - 8), size: 11, anchor: .middle, bold: true)
                 c.text("slopes: strong \(f2(strong)), weak \(f2(weak)), analytic weak \(f2(theory))",
                        at: Point(frame.x, frame.maxY + 46), size: 9, color: .axis)
@@ -149,7 +142,7 @@ public struct ScalingLaws: Experiment {
     public func claims(_ r: ScalingResults) -> [Claim] {
         let sec = section
         var out: [Claim] = []
-        let strongSlopes = config.alphas.map { Self.slope(config.ms.map(Double.init), series(r, alpha: $0, gamma: -1).map(\.loss)) }
+        let strongSlopes = config.alphas.map { logLogSlope(config.ms.map(Double.init), series(r, alpha: $0, gamma: -1).map(\.loss)) }
         out.append(.rule("B17", section: sec, "Strong superposition: the loss falls like 1/m whatever the frequency distribution (Liu et al. 2025)",
                          paper: "slope ≈ −1 (Liu et al. 2025)",
                          ours: zip(config.alphas, strongSlopes).map { "α = \(formatNumber($0.0)): \(f2($0.1))" }.joined(separator: "; "),
@@ -171,7 +164,7 @@ public struct ScalingLaws: Experiment {
                          holds: strongRuns.allSatisfy { let v = $0.meanCos2 * Double($0.m); return v >= 0.8 && v <= 1.3 }))
         if let k = config.alphas.firstIndex(where: { $0 > 0 }) {
             let alpha = config.alphas[k]
-            let weak = Self.slope(config.ms.map(Double.init), series(r, alpha: alpha, gamma: 1).map(\.loss)), theory = Self.slope(config.ms.map(Double.init), r.weakCurve[k])
+            let weak = logLogSlope(config.ms.map(Double.init), series(r, alpha: alpha, gamma: 1).map(\.loss)), theory = logLogSlope(config.ms.map(Double.init), r.weakCurve[k])
             out.append(.within("B20", section: sec, "Weak superposition (γ = +1, α = \(formatNumber(alpha))): the loss follows the frequency tail (slope of the analytic weak curve)",
                                paper: theory, ours: weak, tolerance: 0.3,
                                reason: "the same ±0.3 on a slope as B17, fitted to four m"))
@@ -188,3 +181,14 @@ public struct ScalingLaws: Experiment {
 }
 
 extension ScalingConfig: SeededConfig {}
+
+// MARK: - Smoke (left out of the code hash: tuning it never retrains the paper)
+
+extension ScalingLaws {
+    public var smoke: ScalingLaws {
+        var e = self
+        e.config.n = 128; e.config.ms = [8, 16]; e.config.evalSamples = 512
+        e.config.recipe = LargeRecipe(steps: 60, batch: 64, lr: 1e-2, warmup: 10, logEvery: 20)
+        return e
+    }
+}

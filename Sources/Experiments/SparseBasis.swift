@@ -214,3 +214,14 @@ public struct SparseBasis: Experiment {
 }
 
 extension SparseBasisConfig: SeededConfig {}
+
+// MARK: - Smoke (left out of the code hash: tuning it never retrains the paper)
+
+extension SparseBasis {
+    public var smoke: SparseBasis {
+        var e = self
+        e.config.n = 128; e.config.m = 16; e.config.lambdas = [0, 0.1]; e.config.evalSamples = 512
+        e.config.recipe = LargeRecipe(steps: 60, batch: 64, lr: 3e-3, warmup: 10, logEvery: 20)
+        return e
+    }
+}

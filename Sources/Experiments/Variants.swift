@@ -107,7 +107,7 @@ public enum Variant {
             let m = mirror.map(Mirror.init(reflecting:))
             let typeName = mirror.map { String(describing: type(of: $0)) } ?? ""
             for key in obj.keys.sorted() {
-                let child = m?.children.first { $0.label == key }?.value
+                let child = m.map(fieldChildren)?.first { $0.label == key }?.value
                 let path = prefix.isEmpty ? key : prefix + "." + key
                 if case .object = obj[key]!, let child, Mirror(reflecting: child).displayStyle == .struct {
                     walk(obj[key]!, child, path)
@@ -122,15 +122,24 @@ public enum Variant {
         return out
     }
 
-    /// The config as a JSON tree, with the plain fields that a type's own encoder leaves out at their default
+    /// A value's stored fields by name, an `@Added` field (stored as `_name`) under its own name with its value.
+    static func fieldChildren(_ mirror: Mirror) -> [(label: String, value: Any)] {
+        mirror.children.compactMap { child in
+            guard let label = child.label else { return nil }
+            if let added = child.value as? AddedFieldValue, label.hasPrefix("_") { return (String(label.dropFirst()), added.anyValue) }
+            return (label, child.value)
+        }
+    }
+
+    /// The config as a JSON tree, with the plain fields that an `@Added` field leaves out at its default
     /// (`TrainingRecipe.cosine` when false, so that old cache keys hold) put back from the value itself, so that
     /// every field can be listed and set. Decoding takes them either way.
     static func tree<C: Encodable>(of config: C) -> JSONValue {
         guard let tree = try? JSONDecoder().decode(JSONValue.self, from: canonicalJSON(config)) else { return .null }
         func complete(_ v: JSONValue, _ value: Any) -> JSONValue {
             guard case .object(var o) = v else { return v }
-            for child in Mirror(reflecting: value).children {
-                guard let label = child.label else { continue }
+            for child in fieldChildren(Mirror(reflecting: value)) {
+                let label = child.label
                 if let existing = o[label] {
                     o[label] = complete(existing, child.value)
                 } else if let b = child.value as? Bool { o[label] = .bool(b) }

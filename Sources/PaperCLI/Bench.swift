@@ -33,19 +33,25 @@ struct Bench: ParsableCommand {
         let densities: [Float]
     }
 
-    /// The workloads of issue #4, each instance at the density of the sweep it comes from.
+    /// The workloads of issue #4, each instance at the density of the sweep it comes from. Those that are an
+    /// experiment's sweep read its config (intro, tms20 and phase2's density grid); the others are the PyTorch anchor's
+    /// fixed shapes (../shared/reference/pytorch-anchor.md), kept as they are so that its timings stay comparable.
     static let workloads: [Workload] = {
         func geometric(_ count: Int, _ base: Double) -> [Float] {
             (0..<count).map { Float(pow(base, -Double($0) / Double(max(1, count - 1)))) }
         }
         func decay(_ n: Int, _ r: Double) -> [Float] { (0..<n).map { Float(pow(r, Double($0))) } }
-        let grid = (0..<400).map { Float(pow(10, -2 * Double($0 / 20) / 19)) }
+        let intro = IntroConfig(), tms20 = BasicConfig.n20, phase = PhaseConfig.n2
+        // Every (density, importance) cell of the n = 2 phase diagram, at equal importances (the cost does not depend
+        // on them).
+        let grid = phase.densities.flatMap { d in Array(repeating: Float(d), count: phase.importances.count) }
         return [
-            Workload(name: "intro", n: 5, m: 2, instances: 10, batch: 1024, importance: decay(5, 0.9), densities: geometric(10, 20)),
-            Workload(name: "tms20", n: 20, m: 5, instances: 7, batch: 1024, importance: decay(20, 0.7),
-                     densities: [1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001]),
-            Workload(name: "phase2", n: 2, m: 1, instances: 400, batch: 1024, importance: [1, 1], densities: grid),
-            Workload(name: "phase2b128", n: 2, m: 1, instances: 400, batch: 128, importance: [1, 1], densities: grid),
+            Workload(name: "intro", n: intro.n, m: intro.m, instances: intro.sweepDensities.count, batch: intro.recipe.batch,
+                     importance: intro.importance, densities: intro.sweepDensities),
+            Workload(name: "tms20", n: tms20.n, m: tms20.m, instances: tms20.densities.count, batch: tms20.recipe.batch,
+                     importance: tms20.importance, densities: tms20.densities),
+            Workload(name: "phase2", n: phase.n, m: phase.m, instances: grid.count, batch: phase.recipe.batch, importance: [1, 1], densities: grid),
+            Workload(name: "phase2b128", n: phase.n, m: phase.m, instances: grid.count, batch: 128, importance: [1, 1], densities: grid),
             Workload(name: "nb100", n: 100, m: 20, instances: 20, batch: 1024, importance: decay(100, 0.95), densities: geometric(20, 20)),
             Workload(name: "nb200", n: 200, m: 20, instances: 20, batch: 1024, importance: Array(repeating: 1, count: 200), densities: geometric(20, 20)),
             Workload(name: "dims400x40", n: 400, m: 30, instances: 40, batch: 1024, importance: Array(repeating: 1, count: 400), densities: geometric(40, 100)),
@@ -208,10 +214,9 @@ struct Bench: ParsableCommand {
         let c = ReplayCase.standard()
         struct Reply: Codable { var losses: [Double]; var torch: String }
         let reply = try JSONDecoder().decode(Reply.self, from: try python(["replay"], input: try JSONEncoder().encode(c)))
-        struct Golden: Codable { var replayCase: ReplayCase; var torchLosses: [Double]; var torchVersion: String }
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try enc.encode(Golden(replayCase: c, torchLosses: reply.losses, torchVersion: reply.torch))
+        try enc.encode(ReplayGolden(replayCase: c, torchLosses: reply.losses, torchVersion: reply.torch))
             .write(to: URL(fileURLWithPath: path), options: .atomic)
         print("wrote \(path): \(reply.losses.count) PyTorch losses (torch \(reply.torch))")
     }

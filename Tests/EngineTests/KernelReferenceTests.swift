@@ -259,10 +259,13 @@ private func same(_ x: [LargeState.Positive], _ y: [LargeState.Positive]) -> Boo
             // Whole second groups and partial ones (5, 6 and 7 rows in all).
             for (row, rows) in [(0, 8), (5, 8), (1, 5), (4, 6), (6, 7)] {
                 for s0 in stride(from: 0, to: B, by: 32) {
-                    var first: [LargeState.Positive] = [], second: [LargeState.Positive] = []
+                    // Three lists, the tile writing to the second and third: the first must stay empty.
+                    var lists = [[LargeState.Positive]](repeating: [], count: 3)
                     w.withUnsafeBufferPointer { wp in b.withUnsafeBufferPointer { bp in ht.withUnsafeBufferPointer { hp in
-                        positiveTileWide8(wp, bp, hp, m: m, row: row, rows: rows, s0: s0, into: &first, &second)
+                        positiveTileWide8(wp, bp, hp, m: m, row: row, rows: rows, s0: s0, into: &lists, group: 1)
                     } } }
+                    #expect(lists[0].isEmpty)
+                    let first = lists[1], second = lists[2]
                     func expected(_ r: Int, _ count: Int) -> [LargeState.Positive] {
                         positiveTileReference(w: w, b: b, ht: ht, m: m, B: B, row: r, rows: count, s0: s0, width: 16)
                             + positiveTileReference(w: w, b: b, ht: ht, m: m, B: B, row: r, rows: count, s0: s0 + 16, width: 16)
@@ -277,24 +280,30 @@ private func same(_ x: [LargeState.Positive], _ y: [LargeState.Positive]) -> Boo
     #expect(checked == 4 * 6 * 5)
 }
 
-@Test func theLargeModelsAdamStepEqualsPyTorchsFormulaEntryByEntry() {
+@Test(arguments: [Float(0), 0.01])
+func theOneAdamWStepEqualsPyTorchsFormulaEntryByEntry(_ weightDecay: Float) {
     var rng = Xoshiro(seed: 36)
-    let recipe = LargeRecipe(steps: 10, batch: 1, lr: 3e-3, warmup: 1)
-    // Counts with a remainder after the blocks of 16, and more than one chunk of work.
-    for count in [5, 16, 37, 40_000] {
+    let (b1, b2, eps): (Float, Float, Float) = (0.9, 0.999, 1e-8)
+    // Counts with remainders after the blocks of 16 and of 8, and more than one chunk of work (`adamChunk`).
+    for count in [5, 16, 24, 37, 40_000] {
         var p = randomFloats(count, rng: &rng)
         var moments = AdamMoments(count: count)
         var (m1, m2, q) = ([Float](repeating: 0, count: count), [Float](repeating: 0, count: count), p)
         for t in 1...3 {
             let g = randomFloats(count, rng: &rng)
-            moments.step(&p, g, lr: 0.01, t: t, recipe, threads: 3)
-            let c1 = 1 - Float(pow(Double(recipe.beta1), Double(t))), c2 = 1 - Float(pow(Double(recipe.beta2), Double(t)))
+            let lr: Float = 0.01 / Float(t)
+            moments.step(&p, g, AdamWStep(lr: lr, beta1: b1, beta2: b2, eps: eps, weightDecay: weightDecay, step: t), threads: 3)
+            // torch.optim.AdamW, one entry at a time: bias corrections in double, then float32 arithmetic.
+            let c1 = 1 - pow(Double(b1), Double(t)), c2 = 1 - pow(Double(b2), Double(t))
+            let stepSize = Float(Double(lr) / c1), c2Sqrt = Float(c2.squareRoot())
             for i in 0..<count {
-                m1[i] = recipe.beta1 * m1[i] + (1 - recipe.beta1) * g[i]
-                m2[i] = recipe.beta2 * m2[i] + (1 - recipe.beta2) * g[i] * g[i]
-                q[i] -= (0.01 / c1) * m1[i] / (m2[i].squareRoot() * (1 / c2.squareRoot()) + recipe.eps)
+                q[i] *= 1 - lr * weightDecay
+                m1[i] = b1 * m1[i] + (1 - b1) * g[i]
+                m2[i] = b2 * m2[i] + (1 - b2) * g[i] * g[i]
+                q[i] -= stepSize * m1[i] / (m2[i].squareRoot() / c2Sqrt + eps)
             }
             #expect(p.map(\.bitPattern) == q.map(\.bitPattern), "count \(count), step \(t)")
+            #expect(moments.m1.map(\.bitPattern) == m1.map(\.bitPattern))
             #expect(moments.m2.map(\.bitPattern) == m2.map(\.bitPattern))
         }
     }

@@ -5,8 +5,9 @@ import Foundation
 import Testing
 @testable import Engine
 
-/// Dense reference: loss (mean over samples of Σ_j (x̂_j − x_j)²) and its gradient, in Double.
-private func denseReference(w: [Double], b: [Double], n: Int, m: Int, batch: ActiveBatch)
+/// Dense reference: loss (mean over samples of Σ_j (x̂_j − x_j)², plus λ·mean_i ‖W_i‖₁ = (λ/n)·Σ_ik |W_ik|) and its
+/// (sub)gradient, in Double.
+func denseReference(w: [Double], b: [Double], n: Int, m: Int, batch: ActiveBatch, l1: Double = 0)
     -> (loss: Double, gw: [Double], gb: [Double]) {
     var gw = [Double](repeating: 0, count: n * m), gb = [Double](repeating: 0, count: n), loss = 0.0
     let B = Double(batch.count)
@@ -28,18 +29,28 @@ private func denseReference(w: [Double], b: [Double], n: Int, m: Int, batch: Act
         }
         for i in 0..<n { for k in 0..<m { gw[i * m + k] += x[i] * dh[k] } }
     }
+    let c = l1 / Double(n)
+    for i in 0..<(n * m) where c != 0 {
+        loss += c * abs(w[i])
+        gw[i] += w[i] > 0 ? c : (w[i] < 0 ? -c : 0)
+    }
     return (loss, gw, gb)
+}
+
+/// A large model with random W (std 0.5) and b (std 0.1), and a batch of B samples at feature probability p.
+func randomLargeState(n: Int, m: Int, batch B: Int, probability p: Float, seed: UInt64) -> (LargeState, ActiveBatch) {
+    var state = LargeState(n: n, m: m, batch: B)
+    var rng = Xoshiro(seed: seed)
+    state.w = (0..<(n * m)).map { _ in Float(rng.normal() * 0.5) }
+    state.b = (0..<n).map { _ in Float(rng.normal() * 0.1) }
+    var batch = ActiveBatch()
+    ActiveSampler(probabilities: Array(repeating: p, count: n), valueScale: 1).fill(&batch, count: B, rng: &rng)
+    return (state, batch)
 }
 
 @Test func largeModelGradientMatchesDenseReferenceAndFiniteDifferences() {
     let n = 70, m = 8, B = 16
-    var state = LargeState(n: n, m: m, batch: B)
-    var rng = Xoshiro(seed: 5)
-    state.w = (0..<(n * m)).map { _ in Float(rng.normal() * 0.5) }
-    state.b = (0..<n).map { _ in Float(rng.normal() * 0.1) }
-    let sampler = ActiveSampler(probabilities: Array(repeating: 0.1, count: n), valueScale: 1)
-    var batch = ActiveBatch()
-    sampler.fill(&batch, count: B, rng: &rng)
+    var (state, batch) = randomLargeState(n: n, m: m, batch: B, probability: 0.1, seed: 5)
     let loss = state.lossAndGradient(batch, l1: 0, threads: 2)
     let ref = denseReference(w: state.w.map(Double.init), b: state.b.map(Double.init), n: n, m: m, batch: batch)
     #expect(abs(Double(loss) - ref.loss) <= 1e-5 * ref.loss)
@@ -163,13 +174,13 @@ private func denseReference(w: [Double], b: [Double], n: Int, m: Int, batch: Act
 }
 
 @Test func theInterferenceDotProductSumsItsLanesInTheStatedOrder() {
-    // Lanes whose sum depends on the order (2^25 + 1 is not a Float): the stated order gives 2, lane pairs 8, and
-    // lane after lane 7.
+    // Lanes whose sum depends on the order (2^25 + 1 is not a Float): halves folded onto each other give 2, lane pairs
+    // (laneSum's stated order) 8, and lane after lane 7.
     let big: Float = 33_554_432
     let v = SIMD8<Float>(-1, big, 2, 3, 1, 2, -big, -1)
-    let stated = ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]))
+    let halves = ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]))
     let pairwise = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]))
     let sequential = v.indices.reduce(Float(0)) { $0 + v[$1] }
-    #expect(halvesSum(v).bitPattern == stated.bitPattern)
-    #expect(stated == 2 && pairwise == 8 && sequential == 7)
+    #expect(laneSum(v).bitPattern == pairwise.bitPattern)
+    #expect(halves == 2 && pairwise == 8 && sequential == 7)
 }

@@ -5,11 +5,9 @@ import Foundation
 import Testing
 @testable import Engine
 
-private struct Golden: Codable { var replayCase: ReplayCase; var torchLosses: [Double]; var torchVersion: String }
-
 @Test func engineLossesMatchThePyTorchReferenceStepByStep() throws {
     let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("torch-replay.json")
-    let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
+    let golden = try JSONDecoder().decode(ReplayGolden.self, from: Data(contentsOf: url))
     #expect(golden.replayCase == ReplayCase.standard(), "the case changed: run `make torch-golden`")
     let ours = golden.replayCase.engineLosses()
     #expect(ours.count == golden.torchLosses.count)

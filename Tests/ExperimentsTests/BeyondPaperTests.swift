@@ -58,7 +58,7 @@ private func stats(meanCos2: Double, histogram: [Int] = [1], maxAbs: Double = 0.
     #expect(good.first { $0.id == "B17" }?.status == .pass)
     let steep = e.claims(ScalingResults(runs: runs(-2), weakCurve: weak))
     #expect(steep.first { $0.id == "B17" }?.status == .fail)
-    #expect(abs(ScalingLaws.slope([16, 32, 64], [1, 0.5, 0.25]) + 1) < 1e-12)
+    #expect(abs(logLogSlope([16, 32, 64], [1, 0.5, 0.25]) + 1) < 1e-12)
 }
 
 @Test func sparseBasisClaimNeedsTheParticipationRatioHalved() {

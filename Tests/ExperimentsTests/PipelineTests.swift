@@ -132,6 +132,7 @@ private func smallIntro() -> Intro {
 
 /// An experiment whose training diverges (an enormous learning rate on huge importances).
 private struct Diverging: Experiment {
+    var smoke: Self { self }
     struct Config: Codable, Sendable { var lr: Float = 1e30 }
     var config = Config()
     var id: String { "diverging" }
@@ -248,6 +249,7 @@ private let passing = Claim.within("X", section: "§0", "x", paper: 1, ours: 1, 
 
 @Test func aChangeToAnExperimentsSourceFileChangesItsCacheKeyAndExplainNamesTheFile() throws {
     struct Sourced: Experiment {
+        var smoke: Self { self }
         struct Config: Codable, Sendable, SeededConfig { var seed: UInt64 = 3 }
         struct Results: Codable, Sendable { var seed: UInt64 }
         var config = Config()
@@ -291,6 +293,17 @@ private let passing = Claim.within("X", section: "§0", "x", paper: 1, ours: 1, 
 @Test func everyRegisteredExperimentDeclaresSourceFilesTheBuildHashed() throws {
     for e in Registry.all { try e.validate() }
     #expect(codeHashes.keys.contains("Engine/Kernels.swift") && codeHashes.keys.contains("Experiments/Intro.swift"))
+}
+
+/// Running them is the smoke build's job: PaperCLITests build, publish and check every smoke experiment through the
+/// real binary (16 s more here in a debug build, for nothing those tests do not already show).
+@Test func everyRegisteredExperimentHasASmokeVersionOnOneSeedThatValidates() throws {
+    #expect(Registry.smoke.map(\.id) == Registry.all.map(\.id))
+    for (full, smoke) in zip(Registry.all, Registry.smoke) {
+        try smoke.validate()
+        #expect(smoke.seeds.count == 1, "\(smoke.id)")
+        #expect(smoke.key != full.key, "\(smoke.id)'s smoke config is its full config")
+    }
 }
 
 @Test func aMalformedCausesTableIsNamedAndACauseIsShownOnlyWhenTheClaimDoesNotPass() throws {

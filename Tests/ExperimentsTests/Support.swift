@@ -36,6 +36,7 @@ final class RunCounter: @unchecked Sendable {
 
 /// An experiment whose result is its config value; it counts how often it really runs.
 struct Counting: Experiment {
+    var smoke: Self { self }
     struct Config: Codable, Sendable { var value: Double }
     struct Results: Codable, Sendable { var value: Double }
     let id: String

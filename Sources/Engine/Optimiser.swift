@@ -1,0 +1,106 @@
+// The engine's one optimiser: a step of torch.optim.AdamW (decoupled weight decay, then Adam with bias corrections),
+// written once and used by every trained model: the toy models and their replay (Training.swift, Replay.swift),
+// the absolute-value model (AbsModel.swift), the large sparse model and the product MLP (LargeModel.swift,
+// ProductMLP.swift). Tests: KernelReferenceTests checks it entry by entry against PyTorch's formula written as a plain
+// loop; TorchReplayTests against PyTorch itself.
+
+import Foundation
+
+/// AdamW's settings at one (1-based) step.
+struct AdamWStep {
+    var lr: Float
+    var beta1: Float, beta2: Float, eps: Float
+    /// Decoupled decay: the parameters are first multiplied by 1 − lr·weightDecay (0: plain Adam, the bits of
+    /// a multiplication by 1).
+    var weightDecay: Float
+    var step: Int
+
+    init(lr: Float, beta1: Float, beta2: Float, eps: Float, weightDecay: Float, step: Int) {
+        self.lr = lr; self.beta1 = beta1; self.beta2 = beta2; self.eps = eps; self.weightDecay = weightDecay
+        self.step = step
+    }
+
+    /// The toy models' recipe at `step` (its learning-rate schedule included).
+    init(_ r: TrainingRecipe, step: Int) {
+        self.init(lr: r.lr(at: step), beta1: r.beta1, beta2: r.beta2, eps: r.eps, weightDecay: r.weightDecay, step: step)
+    }
+
+    /// The large model's recipe with the rate `lr` of this step and no weight decay.
+    init(_ r: LargeRecipe, lr: Float, step: Int) {
+        self.init(lr: lr, beta1: r.beta1, beta2: r.beta2, eps: r.eps, weightDecay: 0, step: step)
+    }
+}
+
+/// Entries per job when a step runs on several threads (a multiple of 16, so the vector loop's split is the same).
+let adamChunk = 16_384
+
+/// One AdamW step on `count` parameters `p` with gradient `g` and moments `m1`, `m2`, exactly as torch.optim.AdamW:
+/// p ← p·(1 − lr·wd); m1 ← β₁m1 + (1−β₁)g; m2 ← β₂m2 + (1−β₂)g²; p ← p − (lr/c₁)·m1 / (√m2/√c₂ + ε), with the bias
+/// corrections c = 1 − βᵗ in double precision. Each entry's update is its own and is rounded alike in the vector and
+/// scalar loops (separate multiplies and adds, no fused multiply-add), so the bits depend neither on the thread count
+/// nor on where a vector block starts.
+func adamW(_ p: UnsafeMutablePointer<Float>, grad g: UnsafePointer<Float>, m1: UnsafeMutablePointer<Float>,
+           m2: UnsafeMutablePointer<Float>, count: Int, _ s: AdamWStep, threads: Int = 1) {
+    let bc1 = 1 - Foundation.pow(Double(s.beta1), Double(s.step))
+    let bc2 = 1 - Foundation.pow(Double(s.beta2), Double(s.step))
+    let stepSize = Float(Double(s.lr) / bc1)
+    let bc2Sqrt = Float(bc2.squareRoot())
+    let decay = 1 - s.lr * s.weightDecay
+    let b1 = s.beta1, b2 = s.beta2, eps = s.eps
+    let pointers = AdamPointers(p: p, g: g, m1: m1, m2: m2)
+    parallelFor((count + adamChunk - 1) / adamChunk, threads: threads) { c in
+        let p = pointers.p, g = pointers.g, m1 = pointers.m1, m2 = pointers.m2
+        let end = min(count, (c + 1) * adamChunk)
+        var j = c * adamChunk
+        // Sixteen, then eight parameters at a time, then one: the same operations in the same order on every entry.
+        @inline(__always) func update<V: FloatVector>(_: V.Type) {
+            let pv = UnsafeMutableRawPointer(p + j), gv = UnsafeRawPointer(g + j)
+            let av = UnsafeMutableRawPointer(m1 + j), vv = UnsafeMutableRawPointer(m2 + j)
+            let gj = gv.loadUnaligned(as: V.self)
+            var pj = pv.loadUnaligned(as: V.self) * decay
+            let aj = b1 * av.loadUnaligned(as: V.self) + (1 - b1) * gj
+            let vj = b2 * vv.loadUnaligned(as: V.self) + (1 - b2) * gj * gj
+            let denom = vj.lanesSquareRoot() / bc2Sqrt + eps
+            pj -= stepSize * aj / denom
+            pv.storeBytes(of: pj, as: V.self); av.storeBytes(of: aj, as: V.self)
+            vv.storeBytes(of: vj, as: V.self)
+            j += V.scalarCount
+        }
+        while j + 16 <= end { update(SIMD16<Float>.self) }
+        while j + 8 <= end { update(SIMD8<Float>.self) }
+        for j in j..<end {
+            p[j] *= decay
+            m1[j] = b1 * m1[j] + (1 - b1) * g[j]
+            m2[j] = b2 * m2[j] + (1 - b2) * g[j] * g[j]
+            let denom = m2[j].squareRoot() / bc2Sqrt + eps
+            p[j] -= stepSize * m1[j] / denom
+        }
+    }
+}
+
+/// The four arrays of one AdamW step, handed to the worker threads (each job touches only its own chunk).
+private struct AdamPointers: @unchecked Sendable {
+    let p: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>, m1: UnsafeMutablePointer<Float>, m2: UnsafeMutablePointer<Float>
+}
+
+/// The moments of one parameter array, from zero, and its AdamW step.
+struct AdamMoments {
+    var m1: [Float], m2: [Float]
+    init(count: Int) { m1 = .init(repeating: 0, count: count); m2 = .init(repeating: 0, count: count) }
+
+    /// One AdamW step of `p` with gradient `g` (see `adamW`).
+    mutating func step(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ s: AdamWStep, threads: Int = 1) {
+        let count = m1.count
+        m1.withUnsafeMutableBufferPointer { a in
+            m2.withUnsafeMutableBufferPointer { v in
+                adamW(p, grad: g, m1: a.baseAddress!, m2: v.baseAddress!, count: count, s, threads: threads)
+            }
+        }
+    }
+
+    /// One AdamW step of the array `p` (as long as the moments) with gradient `g`.
+    mutating func step(_ p: inout [Float], _ g: [Float], _ s: AdamWStep, threads: Int = 1) {
+        precondition(p.count == m1.count && g.count == m1.count, "the parameters, gradient and moments differ in length")
+        p.withUnsafeMutableBufferPointer { pb in g.withUnsafeBufferPointer { gb in step(pb.baseAddress!, gb.baseAddress!, s, threads: threads) } }
+    }
+}
