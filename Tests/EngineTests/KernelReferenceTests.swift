@@ -293,7 +293,7 @@ func theOneAdamWStepEqualsPyTorchsFormulaEntryByEntry(_ weightDecay: Float) {
             let g = randomFloats(count, rng: &rng)
             let lr: Float = 0.01 / Float(t)
             moments.step(&p, g, AdamWStep(lr: lr, beta1: b1, beta2: b2, eps: eps, weightDecay: weightDecay, step: t), threads: 3)
-            // torch.optim.AdamW, one entry at a time: bias corrections in double, then float32 arithmetic.
+            // AdamW's formula as torch.optim.AdamW documents it, one entry at a time: bias corrections in double, then float32.
             let c1 = 1 - pow(Double(b1), Double(t)), c2 = 1 - pow(Double(b2), Double(t))
             let stepSize = Float(Double(lr) / c1), c2Sqrt = Float(c2.squareRoot())
             for i in 0..<count {

@@ -119,6 +119,18 @@ private struct PaperSweep {
     var unoptimised = s.data()
     unoptimised.linear[1].loss.mean = 1.2 * s.optimum(0.1)
     #expect(verdicts(e, unoptimised)["C3.1"] == "fail")
+    // ... or two well-optimised runs each within 0.1 of the first but 0.16 apart: feature 0's ‖W_0‖² is 1.08 at
+    // 1−S = 0.3 and 0.92 at 0.1 (any two must agree, not each with the first).
+    func scaled(_ norm2: Double) -> ToyModel {
+        var dirs = s.dedicated(m)
+        dirs[0] = dirs[0]!.map { $0 * norm2.squareRoot() }
+        return toy(n: n, m: m, dirs, activation: .linear)
+    }
+    var spread = s.data()
+    spread.linear = [spread.linear[0], s.run(0.3, scaled(1.08), loss: s.optimum(0.3)), s.run(0.1, scaled(0.92), loss: s.optimum(0.1))]
+    #expect(verdicts(e, spread)["C3.1"] == "fail")
+    spread.linear[2] = s.run(0.1, scaled(1.04), loss: s.optimum(0.1))
+    #expect(verdicts(e, spread)["C3.1"] == "pass")
 
     // C3.2: the dense solution with feature 1 tilted 37° towards feature 0, or keeping feature m instead of m − 1.
     var tiltedDirs = s.dedicated(m)

@@ -50,15 +50,16 @@ private func sixFeatures(_ v: [[Float]]) -> ToyModel {
     #expect(judged([dedicated, digons], ["C6.4"]) == ["pass"])
 }
 
-@Test func digonClaimPassesOnAnyAllDigonRunWhoseDimensionalitiesAddUpToM() {
+@Test func theModelShownIsTheFirstRunEndingInDigonsThatAddUpToMAndC64NeedsOne() {
     var e = LearningDynamics()
     e.config.n = 4; e.config.m = 2
     let early: [Float] = [0, 0, 0.5, 0.5, 0.5, 0.5], late: [Float] = [0, 0, 0, 0, 0.5, 0.5], off: [Float] = [0, 0, 0, 0, 0, 0]
     func c64(_ runs: [DynamicsRun]) -> String { ruleVerdicts(e, DynamicsResults(runs: runs, correlated: []), ["C6.4"])[0] }
-    // The first all-digon run (the one shown) leaves a dimension empty (Σ D_i = 1 = m/2); a later one fills both.
+    // The first all-digon run leaves a dimension empty (Σ D_i = 1 = m/2); a later one fills both, and is the one shown.
     let halfEmpty = dynamicsRun([early, early, off, off], losses: [1, 1, 0.6, 0.6, 0.6, 0.6])
     let digons = dynamicsRun([early, early, late, late], losses: [1, 1, 0.95, 0.95, 0.6, 0.6])
     #expect(halfEmpty.allDigons && digons.allDigons)
+    #expect(e.shown(DynamicsResults(runs: [halfEmpty, digons], correlated: [])) == 1)
     #expect(c64([halfEmpty, digons]) == "pass")
     // Both conditions must hold in one run: the all-digon run with Σ D_i = m/2 beside a run with Σ D_i = m that keeps
     // a dedicated feature (D = 1) fails.
@@ -84,13 +85,16 @@ private func sixFeatures(_ v: [[Float]]) -> ToyModel {
     let quiet = dynamicsRun([[0, 0, 0, 0, 0, 0]], losses: [1, 1, 1, 1, 1, 1])
     func judged(_ paths: [[ToyModel]]) -> [String] {
         let runs = paths.map { CorrelatedDynamicsRun(steps: [10, 300, 10_000], losses: [1, 0.5, 0.1], snapshots: $0) }
-        return ruleVerdicts(e, DynamicsResults(runs: [quiet], correlated: runs), ["C6.7", "C6.9"])
+        return ruleVerdicts(e, DynamicsResults(runs: [quiet], correlated: runs), ["C6.7", "C6.8", "C6.9"])
     }
-    #expect(judged([[small, pca, mixed], [small, pca, withinSets]]) == ["pass", "pass"])
+    // Half the runs end in the mixed octahedron (C6.8's "at least half"), and the two end states differ (C6.9).
+    #expect(judged([[small, pca, mixed], [small, pca, withinSets]]) == ["pass", "pass", "pass"])
     // C6.7 fails when the weights grow straight into the octahedron, each set spread over three directions.
-    #expect(judged([[small, mixed, mixed], [small, withinSets, withinSets]]) == ["fail", "pass"])
+    #expect(judged([[small, mixed, mixed], [small, withinSets, withinSets]]) == ["fail", "pass", "pass"])
     // C6.9 fails when every run ends in the same structure.
-    #expect(judged([[small, pca, mixed], [small, pca, mixed]]) == ["pass", "fail"])
+    #expect(judged([[small, pca, mixed], [small, pca, mixed]]) == ["pass", "pass", "fail"])
+    // C6.8 fails when fewer than half the runs end in the mixed octahedron.
+    #expect(judged([[small, pca, mixed], [small, pca, withinSets], [small, pca, withinSets]]) == ["pass", "fail", "pass"])
 }
 
 // MARK: §7
@@ -110,7 +114,7 @@ private func vulnerabilityPoint(_ inverseDensity: Double, _ t: Float, _ v: Doubl
 
 @Test func adversarialClaimsNeedEpsilonOnlyWhenSparseAThreefoldRiseAndVulnerabilityTrackingFeaturesPerDimension() {
     let e = AdversarialRobustness()
-    let ids = ["C7.1", "C7.3", "C7.5"]
+    let ids = ["C7.1", "C7.3", "C7.4", "C7.5"]
     func judged(_ lengths: [Float], _ v: [Double]) -> [String] {
         let points = lengths.indices.map { vulnerabilityPoint(1 + 3 * Double($0), lengths[$0], v[$0]) }
         let untrained = AdversariallyTrained(attack: 0, model: triad(1), cleanLoss: 0.1, restartLosses: [0.1])
@@ -121,15 +125,21 @@ private func vulnerabilityPoint(_ inverseDensity: Double, _ t: Float, _ v: Doubl
     let perDimension = t.map { 1 + Double($0 * $0) / 2 }
     // Vulnerability rising 3.5-fold in step with features per dimension (r = 1).
     let tracking = perDimension.map { 1 + 5 * ($0 - 1) }
-    #expect(judged(t, tracking) == ["pass", "pass", "pass"])
+    #expect(judged(t, tracking) == ["pass", "pass", "pass", "pass"])
     // C7.1 fails with no ε at the sparsest point (feature 2 dropped there), or with ε already at the densest.
     let noEpsilonWhenSparse: [Float] = [0, 0.5, 0.75, 0], epsilonWhenDense: [Float] = [0.5, 0.5, 0.75, 1]
     #expect(judged(noEpsilonWhenSparse, tracking)[0] == "fail")
     #expect(judged(epsilonWhenDense, tracking)[0] == "fail")
     // C7.3 fails when the same curve rises only 2.5-fold (C7.5 still holds: r = 1).
-    #expect(judged(t, perDimension.map { 1 + 3 * ($0 - 1) }) == ["pass", "fail", "pass"])
-    // C7.5 fails when the same vulnerabilities come out of step with features per dimension (r ≈ 0.24; C7.3 still holds).
-    #expect(judged(t, [tracking[0], tracking[3], tracking[1], tracking[2]]) == ["pass", "pass", "fail"])
+    #expect(judged(t, perDimension.map { 1 + 3 * ($0 - 1) }) == ["pass", "fail", "pass", "pass"])
+    // C7.4 and C7.5 fail when the same vulnerabilities come out of step with features per dimension (r ≈ 0.24;
+    // C7.3 still holds).
+    #expect(judged(t, [tracking[0], tracking[3], tracking[1], tracking[2]]) == ["pass", "pass", "fail", "fail"])
+    // C7.4 fails, and C7.5 does not, when the curve lags: the cube of the rescaled features per dimension keeps
+    // r = 0.92 but leaves a gap of 0.38 between the rescaled curves.
+    let lo = perDimension.min()!, hi = perDimension.max()!
+    let lagging = perDimension.map { 1 + 10 * (hi - 1) * pow(($0 - lo) / (hi - lo), 3) }
+    #expect(judged(t, lagging) == ["pass", "pass", "fail", "pass"])
 }
 
 @Test func vulnerabilityClaimNeedsItsLargestValueAtASparserPointThanItsSmallest() {
