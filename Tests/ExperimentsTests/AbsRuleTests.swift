@@ -71,11 +71,6 @@ private func absResults(sweep: [AbsRun], sweepK: [AbsRun] = [], dense: AbsModel?
                       scaleSymmetryGap: 0)
 }
 
-/// Each claim's status by ID.
-private func verdicts(_ e: ComputationInSuperposition, _ r: AbsResults) -> [String: String] {
-    Dictionary(e.claims(r).map { ($0.id, $0.status.rawValue) }, uniquingKeysWith: { first, _ in first })
-}
-
 /// The IDs `sweepClaims` judges on one sweep.
 private let sweepIDs = ["C9.4", "C9.5", "C9.6", "C9.7", "C9.14", "C9.15", "C9.8", "C9.9", "C9.10", "C9.11", "C9.16"]
 

@@ -6,13 +6,6 @@ import Foundation
 import Testing
 @testable import Experiments
 
-/// The status of every claim ("pass", "fail", …), keyed by ID.
-private func verdicts<E: Experiment>(_ e: E, _ r: E.Results) -> [String: String] {
-    var out: [String: String] = [:]
-    for claim in e.claims(r) where out[claim.id] == nil { out[claim.id] = claim.status.rawValue }
-    return out
-}
-
 // MARK: - §3 builders
 
 /// Hidden dimension k of m as a vector, times s.

@@ -6,11 +6,6 @@ import Foundation
 import Testing
 @testable import Experiments
 
-/// Each claim's status by ID ("pass", "fail", …).
-private func verdicts<E: Experiment>(_ e: E, _ r: E.Results) -> [String: String] {
-    Dictionary(e.claims(r).map { ($0.id, $0.status.rawValue) }, uniquingKeysWith: { first, _ in first })
-}
-
 /// Interference statistics holding only what the claims read (one pair near cos 0 in the histogram).
 private func frameStats(_ represented: Int, meanCos2: Double, maxAbs: Double, vectorMax: Double, q999: Double = 0.4) -> InterferenceStats {
     InterferenceStats(represented: represented, histogram: [0, 1, 0], meanCos2: meanCos2, maxAbsCos: maxAbs, medianVectorMax: vectorMax,

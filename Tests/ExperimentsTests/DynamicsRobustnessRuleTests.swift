@@ -8,8 +8,8 @@ import Testing
 
 /// The status of each claim in `ids` (its raw value, "absent" when the experiment does not issue it).
 private func ruleVerdicts<E: Experiment>(_ experiment: E, _ results: E.Results, _ ids: [String]) -> [String] {
-    let claims = experiment.claims(results)
-    return ids.map { id in claims.first { $0.id == id }?.status.rawValue ?? "absent" }
+    let all = verdicts(experiment, results)
+    return ids.map { all[$0] ?? "absent" }
 }
 
 // MARK: §6

@@ -7,9 +7,7 @@ import Testing
 @testable import Experiments
 
 /// The status of claim `id` of experiment `e` on results `r` ("pass", "fail", …), nil if it is not listed.
-private func verdict<E: Experiment>(_ e: E, _ r: E.Results, _ id: String) -> String? {
-    e.claims(r).first { $0.id == id }?.status.rawValue
-}
+private func verdict<E: Experiment>(_ e: E, _ r: E.Results, _ id: String) -> String? { verdicts(e, r)[id] }
 
 // MARK: Uniform superposition
 

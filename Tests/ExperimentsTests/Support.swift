@@ -62,3 +62,9 @@ struct Counting: Experiment {
         [.within("T-\(id)", section: "§0", "value near 1", paper: 1, ours: r.value, tolerance: 0.5, reason: "test")]
     }
 }
+
+/// Each claim's status by id (the first claim of an id), as `experiment.claims(results)` judges one seed's results:
+/// what the rule tests assert on hand-made results.
+func verdicts<E: Experiment>(_ e: E, _ r: E.Results) -> [String: String] {
+    Dictionary(e.claims(r).map { ($0.id, $0.status.rawValue) }, uniquingKeysWith: { first, _ in first })
+}
