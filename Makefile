@@ -5,6 +5,7 @@
 #   make test               run the tests
 #   make check              re-render every figure and compare figures and claims with the committed baselines
 #   make publish            assemble site/ (report, figures, claims, provenance) for any static host
+#   make crosscheck         the PyTorch reference retrains the covered experiments (paper/crosscheck.json)
 # Both install any missing system package first (apt-get; sudo only when not root).
 
 SHELL := /bin/bash
@@ -17,7 +18,7 @@ PAPER := .build/release/paper
 FORCE_FLAG := $(if $(filter 1 yes true,$(FORCE)),--force,)
 
 
-.PHONY: setup test-setup install-packages build paper test check publish bench bench-torch torch-golden clean
+.PHONY: setup test-setup install-packages build paper test check publish bench bench-torch crosscheck torch-golden clean
 
 setup:
 	@$(MAKE) --no-print-directory install-packages WANT="$(PACKAGES)"
@@ -73,6 +74,11 @@ $(TORCH_VENV)/bin/python:
 
 bench-torch: build $(TORCH_VENV)/bin/python
 	$(BENCH_ENV) $(PAPER) bench --threads $(THREADS) --vs-torch --python $(TORCH_VENV)/bin/python
+
+# The cross-check: the PyTorch reference retrains the covered experiments and paper/crosscheck.json records how its
+# models fare under our claim rules; `make paper` shows them beside ours. Not part of `make paper` (PyTorch is slow).
+crosscheck: build $(TORCH_VENV)/bin/python
+	$(PAPER) crosscheck --threads $(THREADS) --python $(TORCH_VENV)/bin/python
 
 # Regenerate the replay golden file the engine tests compare with (PyTorch losses on a fixed case).
 torch-golden: build $(TORCH_VENV)/bin/python

@@ -69,6 +69,13 @@ extension Trainer {
     /// Trains absolute-value models (Xavier-normal W₁ and W₂, b = 0) with `recipe`, one per spec.
     public static func trainAbs(_ specs: [AbsSpec], recipe: TrainingRecipe, threads: Int) throws -> [AbsModel] {
         try recipe.validate()
+        if let external {
+            let models = try external.trainAbs(specs, recipe: recipe)
+            guard models.count == specs.count, zip(models, specs).allSatisfy({ $0.n == $1.n && $0.m == $1.m }) else {
+                throw EngineError.invalidConfig("the external trainer returned absolute-value models that do not match their specs")
+            }
+            return models
+        }
         let out = Slots<Result<AbsModel, EngineError>>(count: specs.count)
         parallelFor(specs.count, threads: threads) { i in
             do { out[i] = .success(try trainAbsOne(specs[i], recipe: recipe, instance: i)) }

@@ -187,6 +187,7 @@ public enum LargeTrainer {
     /// `directions`, when given, must be `initialDirections(spec)` (callers that already hold them save recomputing).
     public static func train(_ spec: LargeModelSpec, recipe: LargeRecipe, threads: Int, directions: [Float]? = nil,
                              log: ((Int, Float) -> Void)? = nil) throws -> LargeModel {
+        if Trainer.external != nil { throw EngineError.invalidConfig("the external trainer does not train the large model") }
         try spec.validate(); try recipe.validate()
         let n = spec.n, m = spec.m, B = recipe.batch
         let dirs = directions ?? initialDirections(spec)

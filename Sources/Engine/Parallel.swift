@@ -14,14 +14,16 @@ public func parallelFor(_ count: Int, threads: Int, _ body: @Sendable (Int) -> V
         return
     }
     let next = Atomic<Int>(0)
-    // The weight recorder bound by the caller, carried into the worker threads.
-    let recorder = WeightRecorder.current
+    // The weight recorder and the external trainer bound by the caller, carried into the worker threads.
+    let recorder = WeightRecorder.current, external = Trainer.external
     DispatchQueue.concurrentPerform(iterations: t) { _ in
         WeightRecorder.$current.withValue(recorder) {
-            while true {
-                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                if i >= count { break }
-                body(i)
+            Trainer.$external.withValue(external) {
+                while true {
+                    let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    if i >= count { break }
+                    body(i)
+                }
             }
         }
     }

@@ -69,7 +69,30 @@ public struct TrainedModel: Codable, Sendable {
     }
 }
 
+/// Another implementation that trains toy models in this engine's place: the PyTorch reference of the cross-check
+/// (`paper crosscheck`). It gets the same specs, recipe and initial weights, draws its own data and initial weights
+/// with its own RNG, and returns the trained parameters in this engine's layout.
+public protocol ExternalTrainer: Sendable {
+    /// `Trainer.train`'s work: the specs trained with the recipe, from `initial[i]` where given.
+    func train(_ specs: [ToyModelSpec], recipe: TrainingRecipe, initial: [ToyModel?]?) throws -> [TrainedModel]
+    /// `Trainer.trainWithSnapshots`'s work: one spec, and its weights after each step listed.
+    func trainWithSnapshots(_ spec: ToyModelSpec, recipe: TrainingRecipe, initial: ToyModel?,
+                            at steps: [Int]) throws -> (trained: TrainedModel, snapshots: [ToyModel])
+    /// `Trainer.trainAbs`'s work: absolute-value models.
+    func trainAbs(_ specs: [AbsSpec], recipe: TrainingRecipe) throws -> [AbsModel]
+}
+
 public enum Trainer {
+    /// While set (inside `Trainer.withExternal(t) { … }`), `train`, `trainWithSnapshots` and `trainAbs` hand every
+    /// call to `t` instead of this engine, and the large model refuses to train; nil (always, outside the
+    /// cross-check): this engine trains. Task-local, and carried into `parallelFor`'s threads.
+    @TaskLocal public static var external: (any ExternalTrainer)?
+
+    /// Runs `body` with `trainer` training in this engine's place (see `external`).
+    public static func withExternal<T>(_ trainer: any ExternalTrainer, _ body: () throws -> T) rethrows -> T {
+        try $external.withValue(trainer) { try body() }
+    }
+
     /// Trains every spec with `recipe` on `threads` threads; the result's order is the specs' order.
     /// `initial[i]`, when given, replaces spec i's random initial weights (its data stream is unchanged).
     public static func train(_ specs: [ToyModelSpec], recipe: TrainingRecipe, threads: Int,
@@ -83,6 +106,14 @@ public enum Trainer {
                     throw EngineError.invalidConfig("an initial model is \(w!.n)×\(w!.m), its spec \(s.n)×\(s.m)")
                 }
             }
+        }
+        if let external {
+            let trained = try external.train(specs, recipe: recipe, initial: initial)
+            guard trained.count == specs.count, zip(trained, specs).allSatisfy({ t, s in
+                t.model.n == s.n && t.model.m == s.m && t.model.W.count == s.m * s.n && t.model.b.count == s.n }) else {
+                throw EngineError.invalidConfig("the external trainer returned models that do not match their specs")
+            }
+            return trained
         }
         let out = Slots<Result<TrainedModel, EngineError>>(count: specs.count)
         parallelFor(specs.count, threads: threads) { i in
@@ -100,6 +131,13 @@ public enum Trainer {
                                           at steps: [Int]) throws -> (trained: TrainedModel, snapshots: [ToyModel]) {
         try recipe.validate()
         try spec.validate()
+        if let external {
+            let (t, snapshots) = try external.trainWithSnapshots(spec, recipe: recipe, initial: initial, at: steps)
+            guard snapshots.count == Set(steps).filter({ (1...recipe.steps).contains($0) }).count else {
+                throw EngineError.invalidConfig("the external trainer returned \(snapshots.count) snapshots for \(steps.count) steps")
+            }
+            return (t, snapshots)
+        }
         let wanted = Set(steps)
         var snapshots: [ToyModel] = []
         let t = try trainOne(spec, recipe: recipe, initial: initial) { step, model in

@@ -250,7 +250,8 @@ public struct Pipeline: Sendable {
             production.figureData[experiment] == nil ? nil : "data/\(experiment).json"
         }
         let refs = production.figures.map { $0.ref(data: dataFile($0.experiment)) }
-        let template = try Template(claims: claims, figures: refs, sources: sources, commit: commitDescription())
+        let template = try Template(claims: claims, figures: refs, sources: sources, commit: commitDescription(),
+                                    crossCheck: try readCrossCheck())
         var md: [String] = [], html: [String] = []
         for (name, text) in sources {
             md.append(try template.render(text, file: name, for: .markdown(figureDir: "../figures")))
@@ -288,7 +289,10 @@ public struct Pipeline: Sendable {
             // Anchors in the README's tables point into the report, where the claims and figures are.
             table.replacingOccurrences(of: "](#", with: "](\(report)#")
         }
-        let block = "\n" + template.headline() + "\n\n" + linked(template.summaryTable()) + "\n\n"
+        let crossCheck = template.crossCheckLine().map {
+            " Against a second implementation (PyTorch, [the cross-check](\(report)#a-second-implementation-the-pytorch-cross-check)): " + $0
+        } ?? ""
+        let block = "\n" + template.headline() + crossCheck + "\n\n" + linked(template.summaryTable()) + "\n\n"
             + "**What does not reproduce, and why** (each failing or inconclusive claim, its cause and the evidence; the claim "
             + "links to its row in the [report](\(report)), where its detail folds out):\n\n"
             + linked(template.failuresTable(target: .markdown(figureDir: "figures"))) + "\n"

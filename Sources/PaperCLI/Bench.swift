@@ -134,13 +134,13 @@ struct Bench: ParsableCommand {
                             flop: 2.0 * Double(batch * w.n * w.m), torch: nil))
         }
         if json {
-            let object: [String: Any] = ["sgemm_gflops": ceiling, "sgemm_kernel": openBLASCore(), "cpu": cpuName(),
+            let object: [String: Any] = ["sgemm_gflops": ceiling, "sgemm_kernel": openBLASCore(), "cpu": Bench.cpuName(),
                                          "threads": threads, "kernel_width": KernelWidth.wide ? 16 : 8, "workloads": rows]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("processor: \(cpuName()), \(threads) threads, engine on SIMD\(KernelWidth.wide ? 16 : 8); sgemm 2048³ ceiling "
+        print("processor: \(Bench.cpuName()), \(threads) threads, engine on SIMD\(KernelWidth.wide ? 16 : 8); sgemm 2048³ ceiling "
               + "\(String(format: "%.1f", ceiling)) GFLOP/s (OpenBLAS \(openBLASCore()) kernel)")
         print("workload            n    m  inst  batch    steps/s   ms/step  GFLOP/s  %sgemm   torch/s  speedup")
         for r in rows {
@@ -179,7 +179,7 @@ struct Bench: ParsableCommand {
     /// The kernel family OpenBLAS chose for this processor (or was told to use by OPENBLAS_CORETYPE).
     func openBLASCore() -> String { String(cString: openblas_get_corename()) }
 
-    func cpuName() -> String {
+    static func cpuName() -> String {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let name = info.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last ?? "unknown"
         let family = info.split(separator: "\n").first { $0.hasPrefix("cpu family") }?.split(separator: ":").last ?? "?"

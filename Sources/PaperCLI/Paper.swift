@@ -7,6 +7,7 @@
 //   paper task <manifest> <i> / gather <manifest>   one sweep task / the sweep's gather step (what Slurm runs)
 //   paper list                              the experiments and whether their results are cached
 //   paper explain <experiment…>             why an experiment would or would not be retrained
+//   paper crosscheck [--only NAME…]         the PyTorch reference retrains the covered experiments: paper/crosscheck.json
 
 import ArgumentParser
 import Experiments
@@ -18,7 +19,7 @@ struct Paper: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paper",
         abstract: "Reproduce 'Toy Models of Superposition' (Elhage et al., 2022) and write the checked report.",
-        subcommands: [Build.self, Run.self, ConfigCommand.self, Export.self, Sweep.self, TaskCommand.self, Gather.self, List.self, Explain.self, Check.self, Accept.self, Publish.self, Bench.self],
+        subcommands: [Build.self, Run.self, ConfigCommand.self, Export.self, Sweep.self, TaskCommand.self, Gather.self, List.self, Explain.self, Check.self, Accept.self, Publish.self, Bench.self, CrossCheck.self],
         defaultSubcommand: Build.self)
 }
 
@@ -405,4 +406,24 @@ struct Gather: ParsableCommand {
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ s: String) { description = s }
+}
+
+struct CrossCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crosscheck",
+        abstract: "Have the PyTorch reference (bench/torch_reference.py) train the covered experiments and judge its models with our claim rules.",
+        discussion: "Writes paper/crosscheck.json, which `paper build` reads; refreshing some experiments (--only) keeps the others' entries. "
+            + "Covered by default: \(crossCheckedExperiments.joined(separator: ", ")).")
+    @OptionGroup var common: Common
+    @Option(parsing: .upToNextOption, help: "Only these experiments.") var only: [String] = []
+    @Option(help: "The Python with torch installed (make crosscheck creates it).") var python = ".venv-torch/bin/python"
+    @Option(help: "The PyTorch reference script.") var script = "bench/torch_reference.py"
+
+    func run() throws {
+        let p = try common.pipeline
+        let t0 = Date()
+        let file = try p.crossCheck(names: only, python: python, script: script, threads: common.threads, machine: Bench.cpuName())
+        print("wrote paper/crosscheck.json: \(file.claims.count) claims of \(file.experiments.map(\.id).joined(separator: ", ")) "
+              + "in \(String(format: "%.0f", Date().timeIntervalSince(t0))) s")
+    }
 }

@@ -51,6 +51,8 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
     case badClaimsFile(String, String)
     case markdown(String)
     case badCauses(String)
+    /// paper/crosscheck.json does not parse, or has another format.
+    case badCrossCheck(String)
 
     public var description: String {
         switch self {
@@ -61,6 +63,7 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
         case .badClaimsFile(let p, let why): return "\(p) is not a valid claims file: \(why)"
         case .markdown(let s): return "markdown: \(s)"
         case .badCauses(let s): return s
+        case .badCrossCheck(let s): return s
         }
     }
 }

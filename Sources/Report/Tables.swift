@@ -216,8 +216,55 @@ extension Template {
         if let cause = c.cause, c.status == .fail || c.status == .inconclusive {
             parts.append("<b>cause</b> " + e(cause.kind.rawValue + ": " + cause.detail))
         }
+        if let x = comparisons[c.id] {
+            parts.append("<b>PyTorch</b> " + e(x.torchValue + " (" + x.torchStatus.rawValue + "): " + x.mark.rawValue + ", " + x.why))
+        }
         if !c.configHash.isEmpty { parts.append("<b>experiment</b> \(e(c.experiment)), config hash <code>\(e(c.configHash))</code>") }
         let summary = "ours " + e(Self.ours(c)) + " · paper " + e(c.paperValue.map { "\($0)" } ?? "—")
         return "<details><summary>\(summary)</summary>" + parts.joined(separator: "<br>") + "</details>"
+    }
+
+    /// "**k of n cross-checked claims agree**, d differ, s stale." from the cross-check; nil without one.
+    public func crossCheckLine() -> String? {
+        guard crossCheck != nil else { return nil }
+        let list = orderedClaims.compactMap { comparisons[$0.id] }
+        let agree = list.filter { $0.mark == .agrees }.count, differ = list.filter { $0.mark == .differs }.count
+        let stale = list.filter { $0.mark == .stale }.count, noise = list.filter { $0.withinNoise == true }.count
+        var s = "**\(agree) of \(list.count) cross-checked claims agree**"
+        if differ > 0 {
+            s += ", \(differ) \(differ == 1 ? "differs" : "differ")"
+            if noise > 0 { s += " (\(noise == differ ? (differ == 1 ? "its verdict" : "all") : "\(noise)") within the seeds' noise)" }
+        }
+        return s + (stale > 0 ? ", \(stale) stale" : "") + "."
+    }
+
+    /// `{{crosscheck}}`: where the PyTorch cross-check ran, how many covered claims agree, and each covered claim beside
+    /// ours; or that there is none.
+    func crossCheckSection(target: ReportTarget) -> String {
+        guard let x = crossCheck else {
+            return "No cross-check is on record (paper/crosscheck.json is missing): `make crosscheck` makes one."
+        }
+        let isHTML = target.isHTML
+        let list = orderedClaims.compactMap { c in comparisons[c.id].map { (c, $0) } }
+        let p = x.provenance
+        let runs = x.experiments.map { e in "\(e.id) (\(e.seeds.count) seeds, \(e.models) models, \(Int(e.seconds.rounded())) s)" }
+        var s = crossCheckLine() ?? ""
+        s += " The reference: PyTorch \(p.torch) (Python \(p.python)) on \(p.machine), \(p.threads) threads; "
+        s += "it trained " + runs.joined(separator: ", ") + "; latest run \(p.date), commit `\(p.commit)`.\n\n"
+        let mark: (CrossMark) -> String = { m in
+            switch m {
+            case .agrees: return isHTML ? "✓ agrees" : "✅ agrees"
+            case .differs: return isHTML ? "✗ differs" : "❌ differs"
+            case .stale: return isHTML ? "○ stale" : "⚪ stale"
+            }
+        }
+        var rows = ["| | Claim | Ours (seeds) | PyTorch | Verdicts: ours, PyTorch | Why |", "|---|---|---|---|---|---|"]
+        for (c, cmp) in list {
+            var row = Self.tableRow([mark(cmp.mark), c.id, Self.ours(c) + " (\(Self.seedsNote(c)))", cmp.torchValue,
+                                     c.status.rawValue + ", " + cmp.torchStatus.rawValue, cmp.why], html: isHTML)
+            row = row.replacingOccurrences(of: "| \(isHTML ? htmlEscape(c.id) : c.id) |", with: "| [\(c.id)](#\(Self.rowAnchor(c.id))) |")
+            rows.append(row)
+        }
+        return s + (list.isEmpty ? "The file covers none of this run's claims." : rows.joined(separator: "\n"))
     }
 }

@@ -12,6 +12,9 @@
 //   {{paper ID}}         the paper's value of a claim
 //   {{when ID pass: TEXT || fail: TEXT || otherwise: TEXT}}   text chosen by the claim's status, so that prose
 //                        about an outcome cannot contradict it (statuses: pass, fail, inconclusive, unchecked)
+//   {{crosscheck}}       the PyTorch cross-check (paper/crosscheck.json): its summary, provenance and every covered
+//                        claim beside ours (agrees, differs, stale)
+//   {{crosscheck-line}}  its one-line summary ("k of n cross-checked claims agree"), or that there is none
 // An unknown or malformed placeholder is an error naming the file and line.
 
 import Foundation
@@ -64,7 +67,15 @@ public struct Template {
     final class Seen: @unchecked Sendable { var ids: [Bool: Set<String>] = [:] }
 
     /// - Parameter sources: the report's source files (name, text), scanned for the order of figures and citations.
-    public init(claims: [Claim], figures: [FigureRef], sources: [(file: String, text: String)] = [], commit: String? = nil) throws {
+    /// The PyTorch cross-check (paper/crosscheck.json), when there is one.
+    let crossCheck: CrossCheckFile?
+    /// Each covered claim beside the cross-check's, by ID.
+    let comparisons: [String: CrossComparison]
+
+    public init(claims: [Claim], figures: [FigureRef], sources: [(file: String, text: String)] = [], commit: String? = nil,
+                crossCheck: CrossCheckFile? = nil) throws {
+        self.crossCheck = crossCheck
+        comparisons = Dictionary((crossCheck?.comparisons(with: claims) ?? []).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var byId: [String: Claim] = [:]
         for c in claims {
             guard byId[c.id] == nil else { throw ReportError.duplicateClaim(c.id) }
@@ -146,6 +157,10 @@ public struct Template {
                 result += summaryTable()
             case ("failures-table", 1):
                 result += failuresTable(target: target)
+            case ("crosscheck", 1):
+                result += crossCheckSection(target: target)
+            case ("crosscheck-line", 1):
+                result += crossCheckLine() ?? "No cross-check against a second implementation is on record."
             case ("spread", 2), ("value", 2), ("paper", 2), ("when", 2):
                 let words = parts[1].split(separator: " ", maxSplits: 1).map(String.init)
                 guard let c = claims[words[0]] else {

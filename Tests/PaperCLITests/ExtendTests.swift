@@ -1,7 +1,10 @@
 // What a researcher does to go beyond the paper, through the real `paper` binary on the smoke versions of the
 // experiments (PAPER_SMOKE=1) in scratch folders: a variant from the command line into its own folder, an export
-// read back by NumPy, bad input refused in one line with nothing written, and a sweep run on a real single-node
-// Slurm (one task killed and re-submitted) that gathers byte for byte what the same sweep gathers with --local.
+// read back by NumPy, bad input refused in one line with nothing written, a sweep run on a real single-node Slurm
+// (one task killed and re-submitted) that gathers byte for byte what the same sweep gathers with --local, and the
+// PyTorch cross-check: without a Python that has torch it stops in one line and writes nothing; a corrupt
+// paper/crosscheck.json is named and left as it was; with torch (the virtual environment `make crosscheck` creates)
+// a small cross-check writes the file with its provenance, and refreshing one experiment keeps the other's entries.
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -211,4 +214,59 @@ func aSweepOnSlurmWithAKilledTaskResubmittedGathersWhatTheLocalSweepGathers() th
     let b = files(here.appendingPathComponent("runs"))
     #expect(a.keys.filter { $0.hasSuffix("/report.md") }.count == 2)
     #expect(a == b, "the gathered variants differ: \(Set(a.keys).symmetricDifference(b.keys).sorted()) \(a.keys.filter { a[$0] != b[$0] }.sorted())")
+}
+
+// MARK: - The PyTorch cross-check
+
+private let torchPython = repo.appendingPathComponent(".venv-torch/bin/python")
+
+/// `paper crosscheck` with `args`, the given Python and the repository's reference script.
+private func crosscheckArgs(_ args: [String], python: String) -> [String] {
+    ["crosscheck"] + args + ["--python", python, "--script", repo.appendingPathComponent("bench/torch_reference.py").path]
+}
+
+@Test func withoutPythonTheCrossCheckStopsInOneLineAndWritesNothing() throws {
+    let root = try scratch()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let r = try paper(crosscheckArgs(["--only", "intro"], python: "/nonexistent/python"), root: root)
+    #expect(r.status != 0)
+    let lines = r.err.split(separator: "\n")
+    #expect(lines.count == 1 && lines[0].contains("no Python at /nonexistent/python"), "\(r.err)")
+    #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("paper/crosscheck.json").path))
+}
+
+@Test func aCorruptCrossCheckFileIsNamedAndKept() throws {
+    let root = try scratch()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let file = root.appendingPathComponent("paper/crosscheck.json")
+    try Data("{ not json".utf8).write(to: file)
+    let r = try paper(crosscheckArgs(["--only", "intro"], python: torchPython.path), root: root)
+    #expect(r.status != 0)
+    #expect(r.err.contains("paper/crosscheck.json is not a cross-check file"), "\(r.err)")
+    #expect(try Data(contentsOf: file) == Data("{ not json".utf8))
+}
+
+@Test(.enabled(if: FileManager.default.isExecutableFile(atPath: torchPython.path),
+               "no Python with torch at .venv-torch/bin/python: `make crosscheck` creates it"),
+      .timeLimit(.minutes(5)))
+func aSmallCrossCheckWritesItsFileAndARefreshKeepsTheOtherEntries() throws {
+    let root = try scratch()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let first = try paper(crosscheckArgs(["--only", "intro"], python: torchPython.path), root: root)
+    #expect(first.status == 0, "\(first.err)")
+    let url = root.appendingPathComponent("paper/crosscheck.json")
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    let provenance = try #require(json["provenance"] as? [String: Any])
+    #expect((provenance["torch"] as? String)?.isEmpty == false)
+    let experiments = try #require(json["experiments"] as? [[String: Any]])
+    #expect(experiments.map { $0["id"] as? String } == ["intro"])
+    #expect((experiments[0]["models"] as? Int ?? 0) > 0)
+    let claims = try #require(json["claims"] as? [[String: Any]])
+    #expect(!claims.isEmpty && claims.allSatisfy { $0["experiment"] as? String == "intro" && $0["kind"] as? String == "trained" })
+
+    let second = try paper(crosscheckArgs(["--only", "basic20"], python: torchPython.path), root: root)
+    #expect(second.status == 0, "\(second.err)")
+    let after = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    let ids = (after["experiments"] as? [[String: Any]] ?? []).map { $0["id"] as? String }
+    #expect(ids == ["intro", "basic20"])
 }
