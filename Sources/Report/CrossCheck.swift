@@ -86,6 +86,8 @@ public struct CrossComparison: Sendable, Equatable {
     public var mark: CrossMark
     /// The reference's value as the report shows it (mean ± se over seeds, or its first seed's description).
     public var torchValue: String
+    /// Ours shown the same way where the comparison is of numbers (mean ± se over seeds); nil otherwise.
+    public var oursValue: String? = nil
     public var torchStatus: ClaimStatus
     /// Why the mark: the distance and its allowance, or the two verdicts.
     public var why: String
@@ -129,6 +131,7 @@ public func crossCompare(ours: Claim, torch: Claim, torchHash: String) -> CrossC
         return c
     }
     if let o, let t {
+        c.oursValue = formatNumber(o.mean) + " ± " + formatNumber(o.se) + " (\(o.k) seeds)"
         let d = abs(o.mean - t.mean), allowed = 2 * (o.se * o.se + t.se * t.se).squareRoot()
         c.mark = d <= allowed ? .agrees : .differs
         c.why = "means \(formatNumber(o.mean)) and \(formatNumber(t.mean)) differ by \(formatNumber(d)); two standard errors of the difference: \(formatNumber(allowed))"

@@ -260,7 +260,7 @@ extension Template {
         }
         var rows = ["| | Claim | Ours (seeds) | PyTorch | Verdicts: ours, PyTorch | Why |", "|---|---|---|---|---|---|"]
         for (c, cmp) in list {
-            var row = Self.tableRow([mark(cmp.mark), c.id, Self.ours(c) + " (\(Self.seedsNote(c)))", cmp.torchValue,
+            var row = Self.tableRow([mark(cmp.mark), c.id, cmp.oursValue ?? Self.ours(c) + " (\(Self.seedsNote(c)))", cmp.torchValue,
                                      c.status.rawValue + ", " + cmp.torchStatus.rawValue, cmp.why], html: isHTML)
             row = row.replacingOccurrences(of: "| \(isHTML ? htmlEscape(c.id) : c.id) |", with: "| [\(c.id)](#\(Self.rowAnchor(c.id))) |")
             rows.append(row)

@@ -23,7 +23,7 @@ private let passes: [ClaimStatus] = [.pass, .pass, .pass]
     let torch = trained("C1", numbers([1.01, 1.03, 0.99]), passes)      // mean 1.01, se 0.0115: 0.01 < 2·0.0163
     let x = crossCompare(ours: ours, torch: torch, torchHash: "h1")
     #expect(x.mark == .agrees)
-    #expect(x.torchValue == "1.01 ± 0.01155 (3 seeds)")
+    #expect(x.torchValue == "1.01 ± 0.01155 (3 seeds)" && x.oursValue == "1 ± 0.01155 (3 seeds)")
 }
 
 @Test func perSeedNumbersBeyondTwoStandardErrorsDiffer() {
