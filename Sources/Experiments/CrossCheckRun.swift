@@ -147,9 +147,7 @@ extension Pipeline {
         let chosen = try select(names.isEmpty ? crossCheckedExperiments : names)
         try validate(chosen)
         for e in chosen { if let why = notCrossCheckable[e.id] { throw PipelineError.experimentFailed(e.id, "it cannot be cross-checked: \(why)") } }
-        let file = paths.root.appendingPathComponent("paper/crosscheck.json")
-        var old: CrossCheckFile? = nil
-        if let data = try? Data(contentsOf: file) { old = try CrossCheckFile.decode(data, file: "paper/crosscheck.json") }
+        let old = try readCrossCheck()
         let torch = try TorchTrainer(python: python, script: script, threads: threads)
         let ctx = RunContext(threads: threads, log: log)
         let commit = commitDescription() ?? "unknown"
@@ -180,7 +178,7 @@ extension Pipeline {
             // keeps what it did; the file is replaced whole each time, never half-written.
             result.experiments = (result.experiments.filter { $0.id != e.id } + [entry]).sorted { (order[$0.id] ?? .max) < (order[$1.id] ?? .max) }
             result.claims = (result.claims.filter { $0.experiment != e.id } + claims).sorted { (order[$0.experiment] ?? .max) < (order[$1.experiment] ?? .max) }
-            _ = try Files.write(try result.encoded(), to: file)
+            _ = try Files.write(try result.encoded(), to: paths.crossCheck)
             log("[\(k + 1)/\(chosen.count)] \(e.id) … \(torch.models - before) models in \(String(format: "%.1f", seconds)) s")
         }
         return result
@@ -188,8 +186,7 @@ extension Pipeline {
 
     /// paper/crosscheck.json, when there is one; one that does not parse is an error naming it.
     func readCrossCheck() throws -> CrossCheckFile? {
-        let file = paths.root.appendingPathComponent("paper/crosscheck.json")
-        guard let data = try? Data(contentsOf: file) else { return nil }
+        guard let data = try? Data(contentsOf: paths.crossCheck) else { return nil }
         return try CrossCheckFile.decode(data, file: "paper/crosscheck.json")
     }
 }

@@ -19,6 +19,8 @@ public struct Paths: Sendable {
     public var claims: URL { root.appendingPathComponent("paper/claims.json") }
     /// Why each failing or inconclusive claim does (`CausesFile`).
     public var causes: URL { root.appendingPathComponent("paper/causes.tsv") }
+    /// What the PyTorch reference's models gave under our claim rules (`paper crosscheck`).
+    public var crossCheck: URL { root.appendingPathComponent("paper/crosscheck.json") }
     public var site: URL { root.appendingPathComponent("site") }
     /// The README, whose outcome block each full build rewrites.
     public var readme: URL { root.appendingPathComponent("README.md") }
