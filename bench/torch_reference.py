@@ -6,8 +6,9 @@ its reference: the peer of `paper bench --vs-torch`, and the source of the repla
       prints {"name": steps_per_second, ...}
   python bench/torch_reference.py replay < case.json
       case.json: a ReplayCase (W is m×n row-major, batch is samples × n); prints {"losses": [...]}
-  python bench/torch_reference.py serve --threads 2
-      the cross-check's trainer (`paper crosscheck`, through `make crosscheck`): reads one request per line,
+  python bench/torch_reference.py serve --threads 1
+      the cross-check's trainer (`paper crosscheck`, through `make crosscheck`, runs one such process per core, each
+      with one torch thread, faster here than one process on two threads): reads one request per line,
       {"kind": "toy", "specs": [ToyModelSpec…], "recipe": TrainingRecipe, "initial": [null | {"W", "b", "c"}…],
       "snapshots": [step…]} (the last two optional) trains every spec with the notebook's step (below) and writes one
       line back, {"models": [{"W", "b", "c", "lossCurve", "snapshots"}…]} with W m×n row-major as our engine keeps
@@ -22,6 +23,7 @@ import platform
 import sys
 import time
 
+import numpy as np
 import torch
 
 
@@ -89,10 +91,13 @@ def train_group(specs, recipe, initial, snapshots=None):
     trains it) and c (with a hidden bias), with CosineAnnealingLR when the recipe asks for it; feature sets and the
     training attack as `sample` and `attacked` say; the weights after each step in `snapshots`, when given.
     Tensors are instance × batch × feature, so that the products are batched matmuls. One uniform draw u per entry
-    gives both presence (u < density) and the value (u / density, uniform on [0, 1] given presence)."""
+    gives both presence (u < density) and the value (u / density, uniform on [0, 1] given presence). The initial
+    weights come from torch's generator, the data from NumPy's PCG64 (twice as fast here), both seeded by the first
+    spec's seed."""
     s0 = specs[0]
     inst, n, m = len(specs), s0["n"], s0["m"]
     torch.manual_seed(s0["seed"] & (2**63 - 1))
+    rng = np.random.Generator(np.random.PCG64(s0["seed"]))
     W0 = torch.randn(inst, n, m) * math.sqrt(2.0 / (n + m))
     b0 = torch.zeros(inst, 1, n)
     c0 = torch.zeros(inst, 1, m)
@@ -128,10 +133,10 @@ def train_group(specs, recipe, initial, snapshots=None):
     shots = [[] for _ in specs]
     curves = [[] for _ in specs]
     for step in range(1, steps + 1):
-        x = sample(inst, batch, density, sets)
+        x = sample(uniform(rng, inst, batch, n), density, sets, rng)
         target = x
         if any_attack:
-            x = attacked(x, W.detach(), attack)
+            x = attacked(x, W.detach(), attack, rng)
         objective, paper = toy_loss(x, target, W, b, c, importance, l1, relu_hidden, relu_out, any_l1)
         opt.zero_grad(set_to_none=True)
         objective.backward()
@@ -156,12 +161,15 @@ def train_group(specs, recipe, initial, snapshots=None):
     return out
 
 
-@torch.compile(dynamic=False)
-def toy_loss(x, target, W, b, c, importance, l1, relu_hidden, relu_out, any_l1):
+def uniform(rng, *shape):
+    """Uniform draws on [0, 1) as a float32 tensor, from NumPy's generator."""
+    return torch.from_numpy(rng.random(shape, dtype=np.float32))
+
+
+def toy_objective(x, target, W, b, c, importance, l1, relu_hidden, relu_out, any_l1):
     """The toy model's objective summed over instances (each instance's mean over batch and features of
     I_i (target_i − x̂_i)², plus λ mean over batch of ‖h‖₁ / n), and each instance's loss in the paper's convention
-    (mean over samples of the sum over features). Compiled (TorchInductor fuses the elementwise work, about half of
-    eager PyTorch's time on these shapes); the arithmetic is the same."""
+    (mean over samples of the sum over features)."""
     n = x.shape[2]
     h = torch.bmm(x, W)
     if c is not None:
@@ -178,6 +186,23 @@ def toy_loss(x, target, W, b, c, importance, l1, relu_hidden, relu_out, any_l1):
     return per_instance.sum(), err.detach().sum(dim=2).mean(dim=1)
 
 
+# Compiled with TorchInductor, which fuses the elementwise work into a few loops (eager PyTorch spends most of a step
+# there on these shapes, at one thread); the arithmetic is the same as eager PyTorch's.
+@torch.compile(dynamic=False)
+def toy_loss(x, target, W, b, c, importance, l1, relu_hidden, relu_out, any_l1):
+    """`toy_objective`, compiled."""
+    return toy_objective(x, target, W, b, c, importance, l1, relu_hidden, relu_out, any_l1)
+
+
+@torch.compile(dynamic=False)
+def present(u, density, signed=False):
+    """The batch that uniform draws u give: x_i = u_i / density_i where u_i < density_i, else 0; signed, 2 u_i /
+    density_i − 1 in place of u_i / density_i (compiled: one fused loop, thirty times faster than eager PyTorch's
+    broadcast compare, divide and select)."""
+    v = u / density
+    return torch.where(u < density, 2 * v - 1 if signed else v, 0.0)
+
+
 @torch.compile(dynamic=False)
 def abs_loss(x, W1, W2, b, importance):
     """§9's objective summed over instances: mean over batch and features of I_i (ReLU(W₂ ReLU(W₁x) + b)_i − |x_i|)²."""
@@ -192,30 +217,28 @@ def weights(W, b, c, k):
             "c": c.detach()[k, 0].tolist() if c is not None else None}
 
 
-def sample(inst, batch, density, sets, signed=False):
-    """A batch, instance × batch × feature: feature i present with probability density_i, then uniform on [0, 1]
-    ([−1, 1] when signed); then the feature sets (as our engine's FeatureSets.swift): a correlated set is present
-    or absent with its first member, each member with its own uniform value; an anticorrelated set is present with
-    its first member's density, and then exactly one member, chosen uniformly, holds a uniform value."""
-    u = torch.rand(inst, batch, density.shape[-1])
-    present = u < density
-    v = u / density
-    x = torch.where(present, 2 * v - 1 if signed else v, torch.zeros(()))
+def sample(u, density, sets, rng):
+    """The batch that the uniform draws u (instance × batch × feature) give: feature i present when u_i < density_i,
+    then u_i / density_i, uniform on [0, 1]; then the feature sets (as our engine's FeatureSets.swift): a correlated
+    set is present or absent with its first member, each member with its own uniform value; an anticorrelated set is
+    present with its first member's density, and then exactly one member, chosen uniformly, holds a uniform value."""
+    x = present(u, density)
+    inst, batch, _ = u.shape
     for st in sets:
         f, cnt = st["first"], st["count"]
-        on = present[:, :, f:f + 1]
-        values = torch.rand(inst, batch, cnt)
+        on = u[:, :, f:f + 1] < density[:, :, f:f + 1]
+        values = uniform(rng, inst, batch, cnt)
         values[:, :, 0] = x[:, :, f]
         if st["kind"] == "correlated":
-            x[:, :, f:f + cnt] = torch.where(on, values, torch.zeros(()))
+            x[:, :, f:f + cnt] = torch.where(on, values, 0.0)
         else:
-            chosen = torch.randint(cnt, (inst, batch, 1))
+            chosen = torch.from_numpy(rng.integers(cnt, size=(inst, batch, 1)))
             keep = (torch.arange(cnt) == chosen) & on
-            x[:, :, f:f + cnt] = torch.where(keep, values, torch.zeros(()))
+            x[:, :, f:f + cnt] = torch.where(keep, values, 0.0)
     return x
 
 
-def attacked(x, W, strength):
+def attacked(x, W, strength, rng):
     """§7's training attack (our engine's Attack.swift): each sample moves along the attack direction of one feature
     drawn uniformly, (WᵀW)_i / ‖(WᵀW)_i‖, by strength × the batch's mean input norm; held constant in the gradient."""
     inst, batch, n = x.shape
@@ -223,7 +246,7 @@ def attacked(x, W, strength):
     norms = G.norm(dim=2, keepdim=True)
     dirs = torch.where(norms > 0, G / norms.clamp_min(1e-30), torch.zeros(()))
     length = strength * x.norm(dim=2).mean(dim=1)[:, None, None]
-    idx = torch.randint(n, (inst, batch, 1)).expand(inst, batch, n)
+    idx = torch.from_numpy(rng.integers(n, size=(inst, batch, 1))).expand(inst, batch, n)
     return x + length * torch.gather(dirs, 1, idx)
 
 
@@ -234,6 +257,7 @@ def train_abs(specs, recipe):
     s0 = specs[0]
     inst, n, m = len(specs), s0["n"], s0["m"]
     torch.manual_seed(s0["seed"] & (2**63 - 1))
+    rng = np.random.Generator(np.random.PCG64(s0["seed"]))
     std = math.sqrt(2.0 / (n + m))
     W1 = torch.nn.Parameter(torch.randn(inst, m, n) * std)
     W2 = torch.nn.Parameter(torch.randn(inst, n, m) * std)
@@ -245,8 +269,7 @@ def train_abs(specs, recipe):
                             weight_decay=recipe["weightDecay"], fused=True)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if recipe.get("cosine", False) else None
     for step in range(1, steps + 1):
-        x = sample(inst, batch, density, [], signed=True)
-        loss = abs_loss(x, W1, W2, b, importance)
+        loss = abs_loss(present(uniform(rng, inst, batch, n), density, signed=True), W1, W2, b, importance)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -11,49 +11,48 @@ import Report
 
 /// The experiments the cross-check covers by default: every model of theirs is one the reference trains (the toy
 /// model, with or without hidden ReLU, bias and L1, and the absolute-value model).
-public let crossCheckedExperiments = ["intro", "basic20", "phase2", "dynamics", "abs", "l1"]
+public let crossCheckedExperiments = ["intro", "basic20", "phase2", "uniform", "dynamics", "abs", "l1"]
 
 /// Experiments whose models the reference has no counterpart for and that would not stop by themselves (the large
 /// model refuses to train under the reference; the product MLPs of `vsa` would train in our engine).
 let notCrossCheckable = ["vsa": "its product MLPs have no counterpart in the reference"]
 
-/// Trains toy models with the PyTorch reference, one request per `Trainer.train` call, over a pipe to one Python
-/// process (`torch_reference.py serve`). Calls are serialised; the process ends with the object.
-public final class TorchTrainer: ExternalTrainer, @unchecked Sendable {
-    public private(set) var torchVersion = ""
-    public private(set) var pythonVersion = ""
+/// One `torch_reference.py serve --threads 1` process: a request line in, a reply line out.
+final class TorchWorker: @unchecked Sendable {
     private let process: Process
     private let input: FileHandle
     private let output: FileHandle
     private var buffer = Data()
-    private let lock = NSLock()
-    /// Models trained so far.
-    public private(set) var models = 0
 
-    /// Starts `python script serve --threads N`; fails with one line when it cannot (no such Python, no torch).
-    public init(python: String, script: String, threads: Int) throws {
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            throw PipelineError.io("no Python at \(python): `make crosscheck` creates the virtual environment with torch")
-        }
-        guard FileManager.default.fileExists(atPath: script) else { throw PipelineError.io("no reference script at \(script)") }
+    /// Starts the process and reads its first line, {"torch", "python"}; fails with one line when it cannot.
+    init(python: String, script: String) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, "serve", "--threads", String(threads)]
+        process.arguments = [script, "serve", "--threads", "1"]
         let inPipe = Pipe(), outPipe = Pipe()
         process.standardInput = inPipe; process.standardOutput = outPipe
         input = inPipe.fileHandleForWriting; output = outPipe.fileHandleForReading
         try process.run()
-        struct Hello: Decodable { var torch: String; var python: String }
         guard let line = readLine(), let hello = try? JSONDecoder().decode(Hello.self, from: line) else {
             process.terminate()
             throw PipelineError.io("\(python) \(script) serve did not start (is torch installed in that environment?)")
         }
-        torchVersion = hello.torch; pythonVersion = hello.python
+        self.hello = hello
     }
+
+    struct Hello: Decodable { var torch = ""; var python = "" }
+    /// The process's first line: its torch and Python versions.
+    private(set) var hello = Hello()
 
     deinit {
         try? input.close()
         process.waitUntilExit()
+    }
+
+    /// Sends one line and returns the line that answers it; nil when the process has ended.
+    func exchange(_ line: Data) -> Data? {
+        input.write(line + Data("\n".utf8))
+        return readLine()
     }
 
     private func readLine() -> Data? {
@@ -68,9 +67,47 @@ public final class TorchTrainer: ExternalTrainer, @unchecked Sendable {
             buffer.append(more)
         }
     }
+}
 
-    struct Weights: Codable { var W: [Float]; var b: [Float]; var c: [Float]? }
-    struct Request<Spec: Encodable>: Encodable {
+/// Trains toy models with the PyTorch reference: one request per `Trainer.train` call, over pipes to `threads`
+/// Python processes (`torch_reference.py serve`), each with one torch thread. A request with several specs is
+/// trained in two halves (the first ⌊k/2⌋ specs and the rest), each on whichever process is free; so the models,
+/// and the file, are the same whatever the number of processes. The processes end with the object.
+public final class TorchTrainer: ExternalTrainer, @unchecked Sendable {
+    public let torchVersion: String
+    public let pythonVersion: String
+    private let workers: [TorchWorker]
+    private var idle: [Int]
+    private let idleChanged = NSCondition()
+    private let countLock = NSLock()
+    private var trainedCount = 0
+    /// Models trained so far.
+    public var models: Int { countLock.lock(); defer { countLock.unlock() }; return trainedCount }
+
+    /// Starts `threads` processes `python script serve --threads 1`; fails with one line when it cannot (no such
+    /// Python, no torch).
+    public init(python: String, script: String, threads: Int) throws {
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw PipelineError.io("no Python at \(python): `make crosscheck` creates the virtual environment with torch")
+        }
+        guard FileManager.default.fileExists(atPath: script) else { throw PipelineError.io("no reference script at \(script)") }
+        workers = try (0..<max(1, threads)).map { _ in try TorchWorker(python: python, script: script) }
+        idle = Array(workers.indices)
+        torchVersion = workers[0].hello.torch; pythonVersion = workers[0].hello.python
+    }
+
+    /// Runs `body` on a process no other thread is using, waiting for one to be free.
+    private func withWorker<T>(_ body: (TorchWorker) throws -> T) rethrows -> T {
+        idleChanged.lock()
+        while idle.isEmpty { idleChanged.wait() }
+        let k = idle.removeLast()
+        idleChanged.unlock()
+        defer { idleChanged.lock(); idle.append(k); idleChanged.signal(); idleChanged.unlock() }
+        return try body(workers[k])
+    }
+
+    struct Weights: Codable, Sendable { var W: [Float]; var b: [Float]; var c: [Float]? }
+    struct Request<Spec: Encodable & Sendable>: Encodable, Sendable {
         var kind: String
         var specs: [Spec]
         var recipe: TrainingRecipe
@@ -87,11 +124,27 @@ public final class TorchTrainer: ExternalTrainer, @unchecked Sendable {
         var error: String?
     }
 
-    /// Sends one request and returns the reference's models, one per spec.
-    private func ask<Spec: Encodable>(_ request: Request<Spec>) throws -> [Reply.Model] {
-        lock.lock(); defer { lock.unlock() }
-        input.write(try JSONEncoder().encode(request) + Data("\n".utf8))
-        guard let line = readLine() else { throw PipelineError.io("the PyTorch reference exited without an answer") }
+    /// Sends one request and returns the reference's models, one per spec: a request with several specs goes as two
+    /// halves, trained at the same time when two processes are free.
+    private func ask<Spec: Encodable & Sendable>(_ request: Request<Spec>) throws -> [Reply.Model] {
+        let count = request.specs.count
+        let parts = count < 2 ? [0..<count] : [0..<(count / 2), (count / 2)..<count]
+        let replies = Slots<Result<[Reply.Model], Error>>(count: parts.count)
+        DispatchQueue.concurrentPerform(iterations: parts.count) { i in
+            var part = request
+            part.specs = Array(request.specs[parts[i]])
+            part.initial = request.initial.map { Array($0[parts[i]]) }
+            replies[i] = Result { try withWorker { try ask(part, on: $0) } }
+        }
+        let models = try replies.values.flatMap { try $0!.get() }
+        countLock.lock(); trainedCount += models.count; countLock.unlock()
+        return models
+    }
+
+    private func ask<Spec: Encodable & Sendable>(_ request: Request<Spec>, on worker: TorchWorker) throws -> [Reply.Model] {
+        guard let line = worker.exchange(try JSONEncoder().encode(request)) else {
+            throw PipelineError.io("the PyTorch reference exited without an answer")
+        }
         let reply: Reply
         do { reply = try JSONDecoder().decode(Reply.self, from: line) } catch {
             throw PipelineError.io("the PyTorch reference answered something that is not a reply: \(String(decoding: line.prefix(200), as: UTF8.self))")
@@ -100,7 +153,6 @@ public final class TorchTrainer: ExternalTrainer, @unchecked Sendable {
         guard let ms = reply.models, ms.count == request.specs.count else {
             throw PipelineError.io("the PyTorch reference returned \(reply.models?.count ?? 0) models for \(request.specs.count) specs")
         }
-        models += ms.count
         return ms
     }
 
@@ -143,8 +195,12 @@ extension Pipeline {
     /// Runs `names` (default `crossCheckedExperiments`) with the reference training every model, judges them with
     /// our claim rules, and writes paper/crosscheck.json after each experiment: its entry replaced, the others kept.
     /// `script`: the reference (bench/torch_reference.py); `python`: a Python with torch.
-    public func crossCheck(names: [String], python: String, script: String, threads: Int, machine: String) throws -> CrossCheckFile {
-        let chosen = try select(names.isEmpty ? crossCheckedExperiments : names)
+    /// `seeds`: each experiment's first `seeds` independent seeds instead of all of them (a quicker, weaker check).
+    public func crossCheck(names: [String], seeds: Int? = nil, python: String, script: String, threads: Int,
+                           machine: String) throws -> CrossCheckFile {
+        let chosen = try select(names.isEmpty ? crossCheckedExperiments : names).map { e in
+            try seeds.map { try e.variant(config: e.configTree, seeds: $0) } ?? e
+        }
         try validate(chosen)
         for e in chosen { if let why = notCrossCheckable[e.id] { throw PipelineError.experimentFailed(e.id, "it cannot be cross-checked: \(why)") } }
         let old = try readCrossCheck()
@@ -182,6 +238,12 @@ extension Pipeline {
             log("[\(k + 1)/\(chosen.count)] \(e.id) … \(torch.models - before) models in \(String(format: "%.1f", seconds)) s")
         }
         return result
+    }
+
+    /// paper/crosscheck-notes.tsv, when there is one; a malformed line is an error naming it.
+    func readCrossCheckNotes() throws -> [String: String] {
+        guard let text = try? String(contentsOf: paths.crossCheckNotes, encoding: .utf8) else { return [:] }
+        return try CrossCheckNotes.parse(text, file: "paper/crosscheck-notes.tsv")
     }
 
     /// paper/crosscheck.json, when there is one; one that does not parse is an error naming it.

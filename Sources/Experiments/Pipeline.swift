@@ -21,6 +21,8 @@ public struct Paths: Sendable {
     public var causes: URL { root.appendingPathComponent("paper/causes.tsv") }
     /// What the PyTorch reference's models gave under our claim rules (`paper crosscheck`).
     public var crossCheck: URL { root.appendingPathComponent("paper/crosscheck.json") }
+    /// What we found where a claim differs from the reference's (`CrossCheckNotes`).
+    public var crossCheckNotes: URL { root.appendingPathComponent("paper/crosscheck-notes.tsv") }
     public var site: URL { root.appendingPathComponent("site") }
     /// The README, whose outcome block each full build rewrites.
     public var readme: URL { root.appendingPathComponent("README.md") }
@@ -253,7 +255,7 @@ public struct Pipeline: Sendable {
         }
         let refs = production.figures.map { $0.ref(data: dataFile($0.experiment)) }
         let template = try Template(claims: claims, figures: refs, sources: sources, commit: commitDescription(),
-                                    crossCheck: try readCrossCheck())
+                                    crossCheck: try readCrossCheck(), crossCheckNotes: try readCrossCheckNotes())
         var md: [String] = [], html: [String] = []
         for (name, text) in sources {
             md.append(try template.render(text, file: name, for: .markdown(figureDir: "../figures")))

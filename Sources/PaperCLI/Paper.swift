@@ -416,13 +416,14 @@ struct CrossCheck: ParsableCommand {
             + "Covered by default: \(crossCheckedExperiments.joined(separator: ", ")).")
     @OptionGroup var common: Common
     @Option(parsing: .upToNextOption, help: "Only these experiments.") var only: [String] = []
+    @Option(help: "Each experiment's first N seeds instead of all (quicker, with less power to see a difference).") var seeds: Int?
     @Option(help: "The Python with torch installed (make crosscheck creates it).") var python = ".venv-torch/bin/python"
     @Option(help: "The PyTorch reference script.") var script = "bench/torch_reference.py"
 
     func run() throws {
         let p = try common.pipeline
         let t0 = Date()
-        let file = try p.crossCheck(names: only, python: python, script: script, threads: common.threads, machine: Bench.cpuName())
+        let file = try p.crossCheck(names: only, seeds: seeds, python: python, script: script, threads: common.threads, machine: Bench.cpuName())
         print("wrote paper/crosscheck.json: \(file.claims.count) claims of \(file.experiments.map(\.id).joined(separator: ", ")) "
               + "in \(String(format: "%.0f", Date().timeIntervalSince(t0))) s")
     }

@@ -68,6 +68,21 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// The rows of a tab-separated table with `columns` cells (the last takes the rest of the line), with their line
+/// numbers; blank lines and lines starting with # are skipped. A row with an empty first or last cell, or too few
+/// cells, throws `error(line)`.
+func tabRows(_ text: String, columns: Int, error: (Int) -> Error) throws -> [(line: Int, cells: [String])] {
+    var rows: [(line: Int, cells: [String])] = []
+    for (k, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let line = raw.trimmingCharacters(in: .whitespaces)
+        if line.isEmpty || line.hasPrefix("#") { continue }
+        let cells = raw.split(separator: "\t", maxSplits: columns - 1, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard cells.count == columns, !cells[0].isEmpty, !cells[columns - 1].isEmpty else { throw error(k + 1) }
+        rows.append((k + 1, cells))
+    }
+    return rows
+}
+
 /// paper/causes.tsv: why a claim that does not pass does not, one line per claim:
 ///   ID <tab> cause <tab> evidence, or what would settle it
 /// where the cause is one of `FailureCause.Kind`'s names. Blank lines and lines starting with # are skipped. A cause
@@ -76,18 +91,12 @@ public enum CausesFile {
     /// Parses the table, naming the file and line of anything malformed.
     public static func parse(_ text: String, file: String) throws -> [String: FailureCause] {
         var out: [String: FailureCause] = [:]
-        for (k, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let cells = raw.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard cells.count == 3, !cells[0].isEmpty, !cells[2].isEmpty else {
-                throw ReportError.badCauses("\(file):\(k + 1): expected ID<tab>cause<tab>evidence")
-            }
+        for (line, cells) in try tabRows(text, columns: 3, error: { ReportError.badCauses("\(file):\($0): expected ID<tab>cause<tab>evidence") }) {
             guard let kind = FailureCause.Kind(rawValue: cells[1]) else {
-                throw ReportError.badCauses("\(file):\(k + 1): unknown cause '\(cells[1])'; use one of: "
+                throw ReportError.badCauses("\(file):\(line): unknown cause '\(cells[1])'; use one of: "
                                             + FailureCause.Kind.allCases.map(\.rawValue).joined(separator: ", "))
             }
-            guard out[cells[0]] == nil else { throw ReportError.badCauses("\(file):\(k + 1): \(cells[0]) has a cause already") }
+            guard out[cells[0]] == nil else { throw ReportError.badCauses("\(file):\(line): \(cells[0]) has a cause already") }
             out[cells[0]] = FailureCause(kind, cells[2])
         }
         return out

@@ -23,6 +23,7 @@ public struct CrossCheckFile: Codable, Sendable, Equatable {
         /// ISO 8601, UTC.
         public var date: String
         public var machine: String
+        /// Processes of the reference, each on one torch thread (`paper crosscheck --threads`).
         public var threads: Int
         public init(torch: String, python: String, commit: String, date: String, machine: String, threads: Int) {
             self.torch = torch; self.python = python; self.commit = commit; self.date = date; self.machine = machine; self.threads = threads
@@ -94,6 +95,26 @@ public struct CrossComparison: Sendable, Equatable {
     /// For verdicts that differ: whether the seeds' pass counts are consistent with one rate (Fisher's exact test,
     /// two-sided p ≥ 0.05); nil otherwise.
     public var withinNoise: Bool? = nil
+    /// For a claim that differs: what we found when we looked into it (paper/crosscheck-notes.tsv); nil otherwise.
+    public var note: String? = nil
+
+    /// A difference beyond the seeds' noise that no note explains yet.
+    public var unexplained: Bool { mark == .differs && withinNoise != true && note == nil }
+}
+
+/// paper/crosscheck-notes.tsv: what we found where a claim differs from the reference's, one line per claim:
+///   ID <tab> finding (which side is right and why; a bug of ours is fixed, not noted)
+/// Blank lines and lines starting with # are skipped. A note is shown only while its claim differs.
+public enum CrossCheckNotes {
+    /// Parses the table, naming the file and line of anything malformed.
+    public static func parse(_ text: String, file: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for (line, cells) in try tabRows(text, columns: 2, error: { ReportError.badCrossCheck("\(file):\($0): expected ID<tab>finding") }) {
+            guard out[cells[0]] == nil else { throw ReportError.badCrossCheck("\(file):\(line): \(cells[0]) has a note already") }
+            out[cells[0]] = cells[1]
+        }
+        return out
+    }
 }
 
 /// Fisher's exact test, two-sided: the probability, under one common rate, of a split of the k₁ + k₂ successes
@@ -152,13 +173,20 @@ public func crossCompare(ours: Claim, torch: Claim, torchHash: String) -> CrossC
 
 extension CrossCheckFile {
     /// Every claim of ours the file covers (a judged trained claim with the same ID), compared; in our claims' order.
-    public func comparisons(with ours: [Claim]) -> [CrossComparison] {
+    /// `notes` (paper/crosscheck-notes.tsv) are attached to the claims that differ; a note naming no claim of the
+    /// file is an error.
+    public func comparisons(with ours: [Claim], notes: [String: String] = [:], notesFile: String = "paper/crosscheck-notes.tsv") throws -> [CrossComparison] {
         let hashes = Dictionary(experiments.map { ($0.id, $0.configHash) }, uniquingKeysWith: { a, _ in a })
         let byId = Dictionary(claims.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        if let unknown = notes.keys.sorted().first(where: { byId[$0] == nil }) {
+            throw ReportError.badCrossCheck("\(notesFile): \(unknown) names no claim of paper/crosscheck.json")
+        }
         return ours.compactMap { c in
             guard c.kind == .trained, c.status != .unchecked, let t = byId[c.id], t.status != .unchecked,
                   let hash = hashes[t.experiment] else { return nil }
-            return crossCompare(ours: c, torch: t, torchHash: hash)
+            var x = crossCompare(ours: c, torch: t, torchHash: hash)
+            if x.mark == .differs { x.note = notes[c.id] }
+            return x
         }
     }
 }

@@ -217,7 +217,8 @@ extension Template {
             parts.append("<b>cause</b> " + e(cause.kind.rawValue + ": " + cause.detail))
         }
         if let x = comparisons[c.id] {
-            parts.append("<b>PyTorch</b> " + e(x.torchValue + " (" + x.torchStatus.rawValue + "): " + x.mark.rawValue + ", " + x.why))
+            parts.append("<b>PyTorch</b> " + e(x.torchValue + " (" + x.torchStatus.rawValue + "): " + x.mark.rawValue + ", " + x.why
+                                                  + (x.note.map { ". Found: " + $0 } ?? "")))
         }
         if !c.configHash.isEmpty { parts.append("<b>experiment</b> \(e(c.experiment)), config hash <code>\(e(c.configHash))</code>") }
         let summary = "ours " + e(Self.ours(c)) + " · paper " + e(c.paperValue.map { "\($0)" } ?? "—")
@@ -234,6 +235,8 @@ extension Template {
         if differ > 0 {
             s += ", \(differ) \(differ == 1 ? "differs" : "differ")"
             if noise > 0 { s += " (\(noise == differ ? (differ == 1 ? "its verdict" : "all") : "\(noise)") within the seeds' noise)" }
+            let open = list.filter(\.unexplained).count
+            if differ > noise { s += open == 0 ? "; each difference beyond the noise has a written finding" : "; \(open) not yet looked into" }
         }
         return s + (stale > 0 ? ", \(stale) stale" : "") + "."
     }
@@ -249,7 +252,7 @@ extension Template {
         let p = x.provenance
         let runs = x.experiments.map { e in "\(e.id) (\(e.seeds.count) seeds, \(e.models) models, \(Int(e.seconds.rounded())) s)" }
         var s = crossCheckLine() ?? ""
-        s += " The reference: PyTorch \(p.torch) (Python \(p.python)) on \(p.machine), \(p.threads) threads; "
+        s += " The reference: PyTorch \(p.torch) (Python \(p.python)) on \(p.machine), \(p.threads) \(p.threads == 1 ? "process" : "processes") of one torch thread each; "
         s += "it trained " + runs.joined(separator: ", ") + "; latest run \(p.date), commit `\(p.commit)`.\n\n"
         let mark: (CrossMark) -> String = { m in
             switch m {
@@ -261,7 +264,8 @@ extension Template {
         var rows = ["| | Claim | Ours (seeds) | PyTorch | Verdicts: ours, PyTorch | Why |", "|---|---|---|---|---|---|"]
         for (c, cmp) in list {
             var row = Self.tableRow([mark(cmp.mark), c.id, cmp.oursValue ?? Self.ours(c) + " (\(Self.seedsNote(c)))", cmp.torchValue,
-                                     c.status.rawValue + ", " + cmp.torchStatus.rawValue, cmp.why], html: isHTML)
+                                     c.status.rawValue + ", " + cmp.torchStatus.rawValue,
+                                     cmp.why + (cmp.note.map { ". **Found:** " + $0 } ?? "")], html: isHTML)
             row = row.replacingOccurrences(of: "| \(isHTML ? htmlEscape(c.id) : c.id) |", with: "| [\(c.id)](#\(Self.rowAnchor(c.id))) |")
             rows.append(row)
         }

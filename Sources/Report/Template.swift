@@ -73,9 +73,10 @@ public struct Template {
     let comparisons: [String: CrossComparison]
 
     public init(claims: [Claim], figures: [FigureRef], sources: [(file: String, text: String)] = [], commit: String? = nil,
-                crossCheck: CrossCheckFile? = nil) throws {
+                crossCheck: CrossCheckFile? = nil, crossCheckNotes: [String: String] = [:]) throws {
         self.crossCheck = crossCheck
-        comparisons = Dictionary((crossCheck?.comparisons(with: claims) ?? []).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        comparisons = Dictionary((try crossCheck?.comparisons(with: claims, notes: crossCheckNotes) ?? []).map { ($0.id, $0) },
+                                 uniquingKeysWith: { a, _ in a })
         var byId: [String: Claim] = [:]
         for c in claims {
             guard byId[c.id] == nil else { throw ReportError.duplicateClaim(c.id) }

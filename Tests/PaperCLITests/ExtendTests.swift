@@ -252,7 +252,7 @@ private func crosscheckArgs(_ args: [String], python: String) -> [String] {
 func aSmallCrossCheckWritesItsFileAndARefreshKeepsTheOtherEntries() throws {
     let root = try scratch()
     defer { try? FileManager.default.removeItem(at: root) }
-    let first = try paper(crosscheckArgs(["--only", "intro"], python: torchPython.path), root: root)
+    let first = try paper(crosscheckArgs(["--only", "intro", "--seeds", "2"], python: torchPython.path), root: root)
     #expect(first.status == 0, "\(first.err)")
     let url = root.appendingPathComponent("paper/crosscheck.json")
     let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
@@ -260,9 +260,12 @@ func aSmallCrossCheckWritesItsFileAndARefreshKeepsTheOtherEntries() throws {
     #expect((provenance["torch"] as? String)?.isEmpty == false)
     let experiments = try #require(json["experiments"] as? [[String: Any]])
     #expect(experiments.map { $0["id"] as? String } == ["intro"])
+    #expect((experiments[0]["seeds"] as? [Any])?.count == 2)
     #expect((experiments[0]["models"] as? Int ?? 0) > 0)
     let claims = try #require(json["claims"] as? [[String: Any]])
     #expect(!claims.isEmpty && claims.allSatisfy { $0["experiment"] as? String == "intro" && $0["kind"] as? String == "trained" })
+    let judged = claims.filter { $0["status"] as? String != "unchecked" }
+    #expect(!judged.isEmpty && judged.allSatisfy { ($0["seeds"] as? [Any])?.count == 2 }, "every judged claim on both seeds")
 
     let second = try paper(crosscheckArgs(["--only", "basic20"], python: torchPython.path), root: root)
     #expect(second.status == 0, "\(second.err)")

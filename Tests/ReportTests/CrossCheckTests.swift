@@ -68,7 +68,7 @@ private func file(_ claims: [Claim], hash: String = "h1") -> CrossCheckFile {
     exact.configHash = "h1"; exact.experiment = "e"
     let ours = [trained("C1", numbers([1, 1.02, 0.98]), passes), trained("C3", numbers([2, 2, 2]), passes), unchecked, exact]
     let f = file([trained("C1", numbers([1.01, 1.03, 0.99]), passes), unchecked, exact])
-    let cmp = f.comparisons(with: ours)
+    let cmp = try f.comparisons(with: ours)
     #expect(cmp.map(\.id) == ["C1"])   // C3 not covered; U unchecked; X exact
     let back = try CrossCheckFile.decode(try f.encoded(), file: "paper/crosscheck.json")
     #expect(back == f)
@@ -92,7 +92,7 @@ private func file(_ claims: [Claim], hash: String = "h1") -> CrossCheckFile {
     let source = "{{crosscheck}}\n\n{{claims-table}}"
     let t = try Template(claims: ours, figures: [], sources: [("x.md", source)], crossCheck: f)
     let md = try t.render(source, file: "x.md", for: .markdown(figureDir: "."))
-    #expect(md.hasPrefix("**1 of 2 cross-checked claims agree**, 1 differs."))
+    #expect(md.hasPrefix("**1 of 2 cross-checked claims agree**, 1 differs; 1 not yet looked into."))
     #expect(md.contains("| ✅ agrees | [C1](#claim-C1) |") && md.contains("| ❌ differs | [C2](#claim-C2) |"))
     #expect(md.contains("<b>PyTorch</b> 3 ± 0.05774 (3 seeds) (pass): differs"))
     let none = try Template(claims: ours, figures: [], sources: [("x.md", source)])
@@ -122,4 +122,24 @@ private func file(_ claims: [Claim], hash: String = "h1") -> CrossCheckFile {
     let f = file([trained("C2", texts, [.pass, .pass, .pass, .fail, .fail])])
     let t = try? Template(claims: [ours], figures: [], sources: [], crossCheck: f)
     #expect(t?.crossCheckLine() == "**0 of 1 cross-checked claims agree**, 1 differs (its verdict within the seeds' noise).")
+}
+
+@Test func aNoteExplainsADifferenceAndIsShownOnlyWhileTheClaimDiffers() throws {
+    let ours = [trained("C1", numbers([1, 1.02, 0.98]), passes), trained("C2", numbers([1, 1.02, 0.98]), passes)]
+    let f = file([trained("C1", numbers([1.01, 1.03, 0.99]), passes), trained("C2", numbers([3, 3.1, 2.9]), passes)])
+    let notes = try CrossCheckNotes.parse("# ID<tab>finding\nC1\tnot shown: C1 agrees\nC2\tthe reference's data differ\n", file: "n.tsv")
+    let cmp = try f.comparisons(with: ours, notes: notes)
+    #expect(cmp.map(\.note) == [nil, "the reference's data differ"] && !cmp[1].unexplained)
+    let t = try Template(claims: ours, figures: [], sources: [], crossCheck: f, crossCheckNotes: notes)
+    #expect(t.crossCheckLine() == "**1 of 2 cross-checked claims agree**, 1 differs; each difference beyond the noise has a written finding.")
+    let md = try t.render("{{crosscheck}}", file: "x.md", for: .markdown(figureDir: "."))
+    #expect(md.contains("**Found:** the reference's data differ |"))
+    // A note naming no claim of the file, a line without a tab, and a second note for one claim are errors naming the file.
+    #expect(throws: ReportError.self) { try f.comparisons(with: ours, notes: ["C9": "x"]) }
+    do { _ = try CrossCheckNotes.parse("C1 no tab\n", file: "n.tsv"); Issue.record("no error") } catch {
+        #expect("\(error)" == "n.tsv:1: expected ID<tab>finding")
+    }
+    do { _ = try CrossCheckNotes.parse("C1\ta\nC1\tb\n", file: "n.tsv"); Issue.record("no error") } catch {
+        #expect("\(error)" == "n.tsv:2: C1 has a note already")
+    }
 }
