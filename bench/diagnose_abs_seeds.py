@@ -1,7 +1,9 @@
 """Where the cross-check's §9 claims C9.14, C9.15 and C9.8 differ (paper/crosscheck-notes.tsv): does the PyTorch
 reference train a different distribution of absolute-value models at 1−S = 0.03 (notebook recipe) than our engine,
-or do the two only draw different seeds from one distribution? Trains more seeds of each at that density alone and
-prints, per seed, the monosemantic and polysemantic neurons (the report's rule, `AbsNeurons`) and the loss.
+or do the two only draw different seeds from one distribution? Takes our models of that density alone from a
+`paper export` (below), trains as many seeds with the reference's `train_abs`, and prints, per seed, the monosemantic
+and polysemantic neurons (the report's rule, `AbsNeurons`) and the loss on 200,000 fresh samples. About 4 minutes
+for 12 seeds on one core (the export: about a minute).
 
   .build/release/paper export abs --set 'densities=[0.03]' --set kRecipe.steps=1 --seeds 12 --out /tmp/abs12
   .venv-torch/bin/python bench/diagnose_abs_seeds.py /tmp/abs12 12

@@ -69,10 +69,11 @@ final class TorchWorker: @unchecked Sendable {
     }
 }
 
-/// Trains toy models with the PyTorch reference: one request per `Trainer.train` call, over pipes to `threads`
-/// Python processes (`torch_reference.py serve`), each with one torch thread. A request with several specs is
-/// trained in two halves (the first ⌊k/2⌋ specs and the rest), each on whichever process is free; so the models,
-/// and the file, are the same whatever the number of processes. The processes end with the object.
+/// Trains toy models (and §9's absolute-value models) with the PyTorch reference: one request per `Trainer.train`
+/// call, over pipes to `threads` Python processes (`torch_reference.py serve`), each with one torch thread. A request
+/// with several specs is trained in two halves (the first ⌊k/2⌋ specs and the rest), each on whichever process is
+/// free; so the models, and the file, are the same whatever the number of processes. The processes end with the
+/// object.
 public final class TorchTrainer: ExternalTrainer, @unchecked Sendable {
     public let torchVersion: String
     public let pythonVersion: String

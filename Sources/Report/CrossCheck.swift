@@ -18,7 +18,7 @@ public struct CrossCheckFile: Codable, Sendable, Equatable {
     public struct Provenance: Codable, Sendable, Equatable {
         public var torch: String
         public var python: String
-        /// `git describe`-style commit of the tree the cross-check ran from ("+ local changes" when dirty).
+        /// The commit the cross-check ran from (" with uncommitted changes" appended when the tree was dirty).
         public var commit: String
         /// ISO 8601, UTC.
         public var date: String
