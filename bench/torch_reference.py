@@ -96,8 +96,7 @@ def train_group(specs, recipe, initial, snapshots=None):
     spec's seed."""
     s0 = specs[0]
     inst, n, m = len(specs), s0["n"], s0["m"]
-    torch.manual_seed(s0["seed"] & (2**63 - 1))
-    rng = np.random.Generator(np.random.PCG64(s0["seed"]))
+    rng = generators(s0["seed"])
     W0 = torch.randn(inst, n, m) * math.sqrt(2.0 / (n + m))
     b0 = torch.zeros(inst, 1, n)
     c0 = torch.zeros(inst, 1, m)
@@ -118,14 +117,11 @@ def train_group(specs, recipe, initial, snapshots=None):
         params.append(c)
     relu_out = s0["activation"] == "relu"
     relu_hidden = s0.get("hidden", "linear") == "relu"
-    importance = torch.tensor([s["importance"] for s in specs], dtype=torch.float32)[:, None, :]
-    density = torch.tensor([s["density"] for s in specs], dtype=torch.float32)[:, None, :]
+    importance, density = per_instance(specs, "importance"), per_instance(specs, "density")
     l1 = torch.tensor([s.get("l1", 0.0) for s in specs], dtype=torch.float32)
     any_l1 = bool((l1 != 0).any())
     steps, batch = recipe["steps"], recipe["batch"]
-    opt = torch.optim.AdamW(params, lr=recipe["lr"], betas=(recipe["beta1"], recipe["beta2"]), eps=recipe["eps"],
-                            weight_decay=recipe["weightDecay"], fused=True)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if recipe.get("cosine", False) else None
+    opt, sched = optimiser(params, recipe)
     sets = s0.get("sets") or []
     attack = torch.tensor([s.get("attack", 0.0) for s in specs], dtype=torch.float32)[:, None, None]
     any_attack = bool((attack != 0).any())
@@ -159,6 +155,25 @@ def train_group(specs, recipe, initial, snapshots=None):
             model["snapshots"] = shots[k]
         out.append(model)
     return out
+
+
+def generators(seed):
+    """Seeds torch's generator (initial weights) with `seed` and returns NumPy's PCG64 seeded with it (data)."""
+    torch.manual_seed(seed & (2**63 - 1))
+    return np.random.Generator(np.random.PCG64(seed))
+
+
+def per_instance(specs, key):
+    """The specs' per-feature `key` (importance, density) as an instance × 1 × feature tensor."""
+    return torch.tensor([s[key] for s in specs], dtype=torch.float32)[:, None, :]
+
+
+def optimiser(params, recipe):
+    """torch.optim.AdamW (fused) with the recipe's rate, betas, eps and weight decay, and CosineAnnealingLR over its
+    steps when the recipe decays the rate (else None)."""
+    opt = torch.optim.AdamW(params, lr=recipe["lr"], betas=(recipe["beta1"], recipe["beta2"]), eps=recipe["eps"],
+                            weight_decay=recipe["weightDecay"], fused=True)
+    return opt, (torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=recipe["steps"]) if recipe.get("cosine", False) else None)
 
 
 def uniform(rng, *shape):
@@ -256,18 +271,14 @@ def train_abs(specs, recipe):
     batch and features of I_i (y_i − |x_i|)², and the same AdamW (and schedule) as the toy models."""
     s0 = specs[0]
     inst, n, m = len(specs), s0["n"], s0["m"]
-    torch.manual_seed(s0["seed"] & (2**63 - 1))
-    rng = np.random.Generator(np.random.PCG64(s0["seed"]))
+    rng = generators(s0["seed"])
     std = math.sqrt(2.0 / (n + m))
     W1 = torch.nn.Parameter(torch.randn(inst, m, n) * std)
     W2 = torch.nn.Parameter(torch.randn(inst, n, m) * std)
     b = torch.nn.Parameter(torch.zeros(inst, 1, n))
-    importance = torch.tensor([s["importance"] for s in specs], dtype=torch.float32)[:, None, :]
-    density = torch.tensor([s["density"] for s in specs], dtype=torch.float32)[:, None, :]
+    importance, density = per_instance(specs, "importance"), per_instance(specs, "density")
     steps, batch = recipe["steps"], recipe["batch"]
-    opt = torch.optim.AdamW([W1, W2, b], lr=recipe["lr"], betas=(recipe["beta1"], recipe["beta2"]), eps=recipe["eps"],
-                            weight_decay=recipe["weightDecay"], fused=True)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if recipe.get("cosine", False) else None
+    opt, sched = optimiser([W1, W2, b], recipe)
     for step in range(1, steps + 1):
         loss = abs_loss(present(uniform(rng, inst, batch, n), density, signed=True), W1, W2, b, importance)
         opt.zero_grad(set_to_none=True)

@@ -107,7 +107,11 @@ public final class TorchTrainer: ExternalTrainer, @unchecked Sendable {
         return try body(workers[k])
     }
 
-    struct Weights: Codable, Sendable { var W: [Float]; var b: [Float]; var c: [Float]? }
+    struct Weights: Codable, Sendable {
+        var W: [Float]; var b: [Float]; var c: [Float]?
+        init(W: [Float], b: [Float], c: [Float]?) { self.W = W; self.b = b; self.c = c }
+        init(_ model: ToyModel) { self.init(W: model.W, b: model.b, c: model.c) }
+    }
     struct Request<Spec: Encodable & Sendable>: Encodable, Sendable {
         var kind: String
         var specs: [Spec]
@@ -170,14 +174,14 @@ public final class TorchTrainer: ExternalTrainer, @unchecked Sendable {
 
     public func train(_ specs: [ToyModelSpec], recipe: TrainingRecipe, initial: [ToyModel?]?) throws -> [TrainedModel] {
         let request = Request(kind: "toy", specs: specs, recipe: recipe,
-                              initial: initial?.map { $0.map { Weights(W: $0.W, b: $0.b, c: $0.c) } })
+                              initial: initial?.map { $0.map(Weights.init) })
         return try zip(specs, try ask(request)).map { try trained($0, $1) }
     }
 
     public func trainWithSnapshots(_ spec: ToyModelSpec, recipe: TrainingRecipe, initial: ToyModel?,
                                    at steps: [Int]) throws -> (trained: TrainedModel, snapshots: [ToyModel]) {
         let request = Request(kind: "toy", specs: [spec], recipe: recipe,
-                              initial: [initial.map { Weights(W: $0.W, b: $0.b, c: $0.c) }], snapshots: steps)
+                              initial: [initial.map(Weights.init)], snapshots: steps)
         let r = try ask(request)[0]
         return (try trained(spec, r), (r.snapshots ?? []).map { toy(spec, $0) })
     }

@@ -66,12 +66,13 @@ public struct Template {
     let seen = Seen()
     final class Seen: @unchecked Sendable { var ids: [Bool: Set<String>] = [:] }
 
-    /// - Parameter sources: the report's source files (name, text), scanned for the order of figures and citations.
     /// The PyTorch cross-check (paper/crosscheck.json), when there is one.
     let crossCheck: CrossCheckFile?
     /// Each covered claim beside the cross-check's, by ID.
     let comparisons: [String: CrossComparison]
 
+    /// - Parameter sources: the report's source files (name, text), scanned for the order of figures and citations.
+    /// - Parameter crossCheckNotes: what we found where a covered claim differs (paper/crosscheck-notes.tsv), by ID.
     public init(claims: [Claim], figures: [FigureRef], sources: [(file: String, text: String)] = [], commit: String? = nil,
                 crossCheck: CrossCheckFile? = nil, crossCheckNotes: [String: String] = [:]) throws {
         self.crossCheck = crossCheck
