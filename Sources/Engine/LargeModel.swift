@@ -210,9 +210,11 @@ public enum LargeTrainer {
                 let gs = scaleGradient(directions: dirs, weightGradient: state.gw, n: n, m: m, threads: threads)
                 adamS.step(&scale, gs, AdamWStep(recipe, lr: lr, step: t + 1))
                 let rows = blockRows, wBox = MutableBox(&state.w), scaleBox = ReadBox(scale), dirBox = ReadBox(dirs)
-                parallelFor((n + rows - 1) / rows, threads: threads) { blk in
-                    let w = wBox.p, dirs = dirBox.p, scale = scaleBox.p
-                    for i in (blk * rows)..<min(n, (blk + 1) * rows) { for k in 0..<m { w[i * m + k] = scale[i] * dirs[i * m + k] } }
+                withExtendedLifetime((scale, dirs)) {   // the boxes hold their storage's addresses
+                    parallelFor((n + rows - 1) / rows, threads: threads) { blk in
+                        let w = wBox.p, dirs = dirBox.p, scale = scaleBox.p
+                        for i in (blk * rows)..<min(n, (blk + 1) * rows) { for k in 0..<m { w[i * m + k] = scale[i] * dirs[i * m + k] } }
+                    }
                 }
             } else {
                 adamW.step(&state.w, state.gw, AdamWStep(recipe, lr: lr, step: t + 1), threads: threads)
@@ -308,20 +310,25 @@ struct LargeState {
         positives = .init(repeating: [], count: (n + LargeTrainer.blockRows - 1) / LargeTrainer.blockRows)
     }
 
-    /// h_s = Σ_a x_a W_a, row-major in hr and transposed in ht.
-    mutating func hidden(_ x: ActiveBatch) {
+    /// h_s = Σ_a x_a W_a, row-major in hr and in slabs in ht; parallel over chunks of samples (each h_s is its own
+    /// sum over the sample's active list, in list order).
+    mutating func hidden(_ x: ActiveBatch, threads: Int) {
         let B = x.count, m = self.m
         let slabbed = hSlabbedCount(m: m, batch: B)
         if hr.count < m * B { hr = .init(repeating: 0, count: m * B); dh = hr }
         if ht.count < slabbed { ht = .init(repeating: 0, count: slabbed) }
-        for k in 0..<(m * B) { hr[k] = 0 }
-        for s in 0..<B {
-            for e in x.start[s]..<x.start[s + 1] {
-                let a = Int(x.index[e]), v = x.value[e]
-                for k in 0..<m { hr[s * m + k] += v * w[a * m + k] }
+        let hrBox = MutableBox(&hr), htBox = MutableBox(&ht), wBox = ReadBox(w)
+        parallelFor((B + hSlab - 1) / hSlab, threads: threads) { c in
+            let hr = hrBox.p, ht = htBox.p, w = wBox.p
+            for s in (c * hSlab)..<min(B, (c + 1) * hSlab) {
+                for k in 0..<m { hr[s * m + k] = 0 }
+                for e in x.start[s]..<x.start[s + 1] {
+                    let a = Int(x.index[e]), v = x.value[e]
+                    for k in 0..<m { hr[s * m + k] += v * w[a * m + k] }
+                }
+                for k in 0..<m { ht[hSlabIndex(k, s, m: m)] = hr[s * m + k] }
             }
         }
-        for s in 0..<B { for k in 0..<m { ht[hSlabIndex(k, s, m: m)] = hr[s * m + k] } }
     }
 
     /// For every row block in parallel: every (sample, row) whose pre-activation b_j + W_j·h_s is positive.
@@ -371,81 +378,141 @@ struct LargeState {
     }
 
     /// The squared-error gradient of the batch (into gw, gb) and its mean per-sample loss, plus λ·mean_i ‖W_i‖₁.
-    /// Every sum runs in an order fixed by the data (row blocks, then samples), never by the thread count.
+    /// Every sum runs in an order fixed by the data, never by the thread count: gW_j and gb_j sum their positive
+    /// inactive outputs in sample order, then the active rows' terms in sample order; dh_s sums its positive inactive
+    /// outputs in row order, then its active features in list order (`largeGradientReference` in the tests spells the
+    /// order out in plain loops, and the two agree bit for bit).
     mutating func lossAndGradient(_ x: ActiveBatch, l1: Float, threads: Int) -> Float {
         let B = x.count, m = self.m, n = self.n
-        hidden(x)
+        hidden(x, threads: threads)
         findPositives(batch: B, threads: threads)
         let scale = 2 / Float(B)
         let blocks = positives.count, rowsPer = LargeTrainer.blockRows
-        // Inactive features with a positive output (x = 0, x̂ = out): gW_j += dout·h_s and gb_j, per row block.
+        // Inactive features with a positive output (x = 0, x̂ = out), per row block: the loss in list order, then the
+        // entries sorted by row (stably: each row's samples stay in increasing order), and gW_j = Σ dout·h_s, gb_j =
+        // Σ dout over them, kept in registers. Each block also counts its entries per sample for the regrouping below.
         let blockLoss = Slots<Double>(count: blocks)
         let positives = self.positives
+        var perSample = [Int32](repeating: 0, count: blocks * B)
         let gwBox = MutableBox(&gw), gbBox = MutableBox(&gb), hrBox = ReadBox(hr)
-        parallelFor(blocks, threads: threads) { blk in
-            let gw = gwBox.p, gb = gbBox.p, hr = hrBox.p
-            for j in (blk * rowsPer)..<min(n, (blk + 1) * rowsPer) {
-                gb[j] = 0
-                for k in 0..<m { gw[j * m + k] = 0 }
+        perSample.withUnsafeMutableBufferPointer { perSample in
+            let countBox = Int32Box(perSample.baseAddress!)
+            parallelFor(blocks, threads: threads) { blk in
+                let gw = gwBox.p, gb = gbBox.p, hr = hrBox.p, counts = countBox.p + blk * B
+                let lo = blk * rowsPer, hi = min(n, lo + rowsPer)
+                let list = positives[blk]
+                var loss = 0.0
+                var rowStart = [Int](repeating: 0, count: hi - lo + 1)
+                for p in list where !x.isActive(Int(p.sample), Int(p.row)) {
+                    loss += Double(p.out * p.out)
+                    rowStart[Int(p.row) - lo + 1] += 1
+                    counts[Int(p.sample)] += 1
+                }
+                blockLoss[blk] = loss
+                for r in 0..<(hi - lo) { rowStart[r + 1] += rowStart[r] }
+                var fill = rowStart
+                // (At least one slot, so that the buffers' base addresses exist when the block has no entry.)
+                var samples = [Int32](repeating: 0, count: max(1, rowStart[hi - lo])), coef = [Float](repeating: 0, count: samples.count)
+                for p in list where !x.isActive(Int(p.sample), Int(p.row)) {
+                    let r = Int(p.row) - lo
+                    samples[fill[r]] = p.sample; coef[fill[r]] = scale * p.out; fill[r] += 1
+                }
+                samples.withUnsafeBufferPointer { samples in
+                    coef.withUnsafeBufferPointer { coef in
+                        for j in lo..<hi {
+                            let a = rowStart[j - lo], count = rowStart[j - lo + 1] - a
+                            accumulateRows(into: gw + j * m, hr, m: m, rows: samples.baseAddress! + a, coef: coef.baseAddress! + a, count: count)
+                            var g: Float = 0
+                            for t in a..<(a + count) { g += coef[t] }
+                            gb[j] = g
+                        }
+                    }
+                }
             }
-            var loss = 0.0
-            for p in positives[blk] {
-                let s = Int(p.sample), j = Int(p.row)
-                if x.isActive(s, j) { continue }
-                loss += Double(p.out * p.out)
-                let d = scale * p.out
-                gb[j] += d
-                for k in 0..<m { gw[j * m + k] += d * hr[s * m + k] }
-            }
-            blockLoss[blk] = loss
         }
-        // The same entries grouped by sample (block order kept), for dh_s = Σ dout·W_j.
-        var offsets = [Int](repeating: 0, count: B + 1)
-        for list in positives { for p in list { offsets[Int(p.sample) + 1] += 1 } }
-        for s in 0..<B { offsets[s + 1] += offsets[s] }
-        var fill = offsets
-        var entries = [Positive](repeating: Positive(sample: 0, row: 0, out: 0), count: offsets[B])
-        for list in positives { for p in list { entries[fill[Int(p.sample)]] = p; fill[Int(p.sample)] += 1 } }
-        let (bySample, sampleStart) = (entries, offsets)
-        // Per sample: dh_s from the inactive positives, then the active features (whatever their output's sign).
+        // The same entries grouped by sample, blocks in order and each block's list order kept (so each sample's rows
+        // increase): offsets from the per-block counts, then every block writes its own entries in parallel.
+        var perSampleTotal = [Int](repeating: 0, count: B)
+        for blk in 0..<blocks { for s in 0..<B { perSampleTotal[s] += Int(perSample[blk * B + s]) } }
+        var sampleStart = [Int](repeating: 0, count: B + 1)
+        for s in 0..<B { sampleStart[s + 1] = sampleStart[s] + perSampleTotal[s] }
+        let total = sampleStart[B]
+        var offset = [Int](repeating: 0, count: blocks * B), running = Array(sampleStart[0..<B])
+        for blk in 0..<blocks {
+            for s in 0..<B { offset[blk * B + s] = running[s]; running[s] += Int(perSample[blk * B + s]) }
+        }
+        let starts = sampleStart
+        var entryRow = [Int32](repeating: 0, count: max(1, total)), entryCoef = [Float](repeating: 0, count: max(1, total))
+        entryRow.withUnsafeMutableBufferPointer { entryRow in
+            entryCoef.withUnsafeMutableBufferPointer { entryCoef in
+                let rowBox = Int32Box(entryRow.baseAddress!), coefBox = MutableBox(entryCoef.baseAddress!)
+                offset.withUnsafeMutableBufferPointer { offset in
+                    let offsetBox = IntBox(offset.baseAddress!)
+                    parallelFor(blocks, threads: threads) { blk in
+                        let rows = rowBox.p, coef = coefBox.p, next = offsetBox.p + blk * B
+                        for p in positives[blk] where !x.isActive(Int(p.sample), Int(p.row)) {
+                            let s = Int(p.sample)
+                            rows[next[s]] = p.row; coef[next[s]] = scale * p.out; next[s] += 1
+                        }
+                    }
+                }
+            }
+        }
+        // Per sample: dh_s from the inactive positives (in registers), then the active features (whatever their
+        // output's sign). entryRow, entryCoef and (below) activeDout are read only through boxes holding their
+        // storage's addresses, so they are kept alive explicitly until the last read.
         var activeDout = [Float](repeating: 0, count: x.index.count)
         let sampleLoss = Slots<Double>(count: B)
-        let chunk = 16
-        let dhBox = MutableBox(&dh), adBox = MutableBox(&activeDout), wBox = ReadBox(w), bBox = ReadBox(b)
-        parallelFor((B + chunk - 1) / chunk, threads: threads) { c in
-            let dh = dhBox.p, w = wBox.p, b = bBox.p, hr = hrBox.p, ad = adBox.p
-            for s in (c * chunk)..<min(B, (c + 1) * chunk) {
-                for k in 0..<m { dh[s * m + k] = 0 }
-                for e in sampleStart[s]..<sampleStart[s + 1] {
-                    let j = Int(bySample[e].row)
-                    if x.isActive(s, j) { continue }
-                    let d = scale * bySample[e].out
-                    for k in 0..<m { dh[s * m + k] += d * w[j * m + k] }
+        withExtendedLifetime((entryRow, entryCoef)) {
+            let chunk = 16
+            let dhBox = MutableBox(&dh), adBox = MutableBox(&activeDout), wBox = ReadBox(w), bBox = ReadBox(b)
+            let rowBox = ReadInt32Box(entryRow), coefBox = ReadBox(entryCoef)
+            parallelFor((B + chunk - 1) / chunk, threads: threads) { c in
+                let dh = dhBox.p, w = wBox.p, b = bBox.p, hr = hrBox.p, ad = adBox.p
+                for s in (c * chunk)..<min(B, (c + 1) * chunk) {
+                    let a0 = starts[s]
+                    accumulateRows(into: dh + s * m, w, m: m, rows: rowBox.p + a0, coef: coefBox.p + a0, count: starts[s + 1] - a0)
+                    var loss = 0.0
+                    for e in x.start[s]..<x.start[s + 1] {
+                        let a = Int(x.index[e])
+                        var out = b[a]
+                        for k in 0..<m { out += w[a * m + k] * hr[s * m + k] }
+                        let err = max(out, 0) - x.value[e]
+                        loss += Double(err * err)
+                        guard out > 0 else { continue }
+                        let d = scale * err
+                        ad[e] = d
+                        for k in 0..<m { dh[s * m + k] += d * w[a * m + k] }
+                    }
+                    sampleLoss[s] = loss
                 }
-                var loss = 0.0
-                for e in x.start[s]..<x.start[s + 1] {
-                    let a = Int(x.index[e])
-                    var out = b[a]
-                    for k in 0..<m { out += w[a * m + k] * hr[s * m + k] }
-                    let err = max(out, 0) - x.value[e]
-                    loss += Double(err * err)
-                    guard out > 0 else { continue }
-                    let d = scale * err
-                    ad[e] = d
-                    for k in 0..<m { dh[s * m + k] += d * w[a * m + k] }
-                }
-                sampleLoss[s] = loss
             }
-        }
-        // Active rows, in sample order: their own output's gradient, then the path through h.
-        for s in 0..<B {
-            for e in x.start[s]..<x.start[s + 1] {
-                let a = Int(x.index[e]), v = x.value[e], d = activeDout[e]
-                if d != 0 {
-                    gb[a] += d
-                    for k in 0..<m { gw[a * m + k] += d * hr[s * m + k] }
+            // Active rows, each block its own rows, in sample order: their own output's gradient, then the path through h.
+            // The active entries are first listed by row block (in sample order within each block).
+            var blockStart = [Int](repeating: 0, count: blocks + 1)
+            for i in x.index { blockStart[Int(i) / rowsPer + 1] += 1 }
+            for blk in 0..<blocks { blockStart[blk + 1] += blockStart[blk] }
+            var byBlock = [(sample: Int32, entry: Int32)](repeating: (0, 0), count: x.index.count), next = blockStart
+            for s in 0..<B {
+                for e in x.start[s]..<x.start[s + 1] {
+                    let blk = Int(x.index[e]) / rowsPer
+                    byBlock[next[blk]] = (Int32(s), Int32(e)); next[blk] += 1
                 }
-                for k in 0..<m { gw[a * m + k] += v * dh[s * m + k] }
+            }
+            let activeBox = ReadBox(activeDout), dhRead = ReadBox(dh), starts2 = blockStart, listed = byBlock
+            withExtendedLifetime(activeDout) {
+                parallelFor(blocks, threads: threads) { blk in
+                    let gw = gwBox.p, gb = gbBox.p, hr = hrBox.p, dh = dhRead.p, ad = activeBox.p
+                    for t in starts2[blk]..<starts2[blk + 1] {
+                        let s = Int(listed[t].sample), e = Int(listed[t].entry)
+                        let a = Int(x.index[e]), v = x.value[e], d = ad[e]
+                        if d != 0 {
+                            gb[a] += d
+                            for k in 0..<m { gw[a * m + k] += d * hr[s * m + k] }
+                        }
+                        for k in 0..<m { gw[a * m + k] += v * dh[s * m + k] }
+                    }
+                }
             }
         }
         var loss = 0.0
@@ -466,7 +533,7 @@ struct LargeState {
     /// Σ_i (x_i − x̂_i)² per sample, in Double.
     mutating func perSampleLoss(_ x: ActiveBatch, threads: Int) -> [Double] {
         let B = x.count
-        hidden(x)
+        hidden(x, threads: threads)
         findPositives(batch: B, threads: threads)
         var per = [Double](repeating: 0, count: B)
         for list in positives {
@@ -497,6 +564,15 @@ extension ActiveBatch {
 struct MutableBox: @unchecked Sendable {
     let p: UnsafeMutablePointer<Float>
     init(_ a: inout [Float]) { p = a.withUnsafeMutableBufferPointer { $0.baseAddress! } }
+    init(_ p: UnsafeMutablePointer<Float>) { self.p = p }
+}
+
+/// Int32 and Int storage written in disjoint parts by parallel jobs, and Int32 storage that they only read.
+struct Int32Box: @unchecked Sendable { let p: UnsafeMutablePointer<Int32>; init(_ p: UnsafeMutablePointer<Int32>) { self.p = p } }
+struct IntBox: @unchecked Sendable { let p: UnsafeMutablePointer<Int>; init(_ p: UnsafeMutablePointer<Int>) { self.p = p } }
+struct ReadInt32Box: @unchecked Sendable {
+    let p: UnsafePointer<Int32>
+    init(_ a: [Int32]) { p = a.withUnsafeBufferPointer { $0.baseAddress! } }
 }
 
 /// An array's storage for parallel jobs that only read it (valid while the array lives unchanged).
@@ -505,6 +581,61 @@ struct ReadBox: @unchecked Sendable {
     var p: UnsafePointer<Float> { buffer.baseAddress! }
     init(_ a: [Float]) { buffer = a.withUnsafeBufferPointer { $0 } }
     init(_ b: UnsafeBufferPointer<Float>) { buffer = b }
+}
+
+/// dst[k] = Σ_t coef[t]·src[rows[t]·m + k] for t = 0..<count, each product and each sum rounded on its own and the
+/// terms added in t order from +0: the bits of `dst[k] += coef[t] * src[…]` one term at a time, with the sum kept in
+/// registers (eight, four or one SIMD16 vector of k at a time) instead of read and written back for every term.
+@inline(__always)
+func accumulateRows(into dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, m: Int,
+                    rows: UnsafePointer<Int32>, coef: UnsafePointer<Float>, count: Int) {
+    typealias V = SIMD16<Float>
+    var k0 = 0
+    while k0 + 128 <= m {
+        var a0 = V.zero, a1 = V.zero, a2 = V.zero, a3 = V.zero, a4 = V.zero, a5 = V.zero, a6 = V.zero, a7 = V.zero
+        for t in 0..<count {
+            let c = V(repeating: coef[t]), p = UnsafeRawPointer(src + Int(rows[t]) * m + k0)
+            a0 = a0 + c * p.loadUnaligned(fromByteOffset: 0, as: V.self)
+            a1 = a1 + c * p.loadUnaligned(fromByteOffset: 64, as: V.self)
+            a2 = a2 + c * p.loadUnaligned(fromByteOffset: 128, as: V.self)
+            a3 = a3 + c * p.loadUnaligned(fromByteOffset: 192, as: V.self)
+            a4 = a4 + c * p.loadUnaligned(fromByteOffset: 256, as: V.self)
+            a5 = a5 + c * p.loadUnaligned(fromByteOffset: 320, as: V.self)
+            a6 = a6 + c * p.loadUnaligned(fromByteOffset: 384, as: V.self)
+            a7 = a7 + c * p.loadUnaligned(fromByteOffset: 448, as: V.self)
+        }
+        let d = UnsafeMutableRawPointer(dst + k0)
+        d.storeBytes(of: a0, toByteOffset: 0, as: V.self); d.storeBytes(of: a1, toByteOffset: 64, as: V.self)
+        d.storeBytes(of: a2, toByteOffset: 128, as: V.self); d.storeBytes(of: a3, toByteOffset: 192, as: V.self)
+        d.storeBytes(of: a4, toByteOffset: 256, as: V.self); d.storeBytes(of: a5, toByteOffset: 320, as: V.self)
+        d.storeBytes(of: a6, toByteOffset: 384, as: V.self); d.storeBytes(of: a7, toByteOffset: 448, as: V.self)
+        k0 += 128
+    }
+    while k0 + 64 <= m {
+        var a0 = V.zero, a1 = V.zero, a2 = V.zero, a3 = V.zero
+        for t in 0..<count {
+            let c = V(repeating: coef[t]), p = UnsafeRawPointer(src + Int(rows[t]) * m + k0)
+            a0 = a0 + c * p.loadUnaligned(fromByteOffset: 0, as: V.self)
+            a1 = a1 + c * p.loadUnaligned(fromByteOffset: 64, as: V.self)
+            a2 = a2 + c * p.loadUnaligned(fromByteOffset: 128, as: V.self)
+            a3 = a3 + c * p.loadUnaligned(fromByteOffset: 192, as: V.self)
+        }
+        let d = UnsafeMutableRawPointer(dst + k0)
+        d.storeBytes(of: a0, toByteOffset: 0, as: V.self); d.storeBytes(of: a1, toByteOffset: 64, as: V.self)
+        d.storeBytes(of: a2, toByteOffset: 128, as: V.self); d.storeBytes(of: a3, toByteOffset: 192, as: V.self)
+        k0 += 64
+    }
+    while k0 + 16 <= m {
+        var a0 = V.zero
+        for t in 0..<count { a0 = a0 + V(repeating: coef[t]) * UnsafeRawPointer(src + Int(rows[t]) * m + k0).loadUnaligned(as: V.self) }
+        UnsafeMutableRawPointer(dst + k0).storeBytes(of: a0, as: V.self)
+        k0 += 16
+    }
+    for k in k0..<m {
+        var a: Float = 0
+        for t in 0..<count { a += coef[t] * src[Int(rows[t]) * m + k] }
+        dst[k] = a
+    }
 }
 
 /// Samples per slab of the output tiles' copy of h.

@@ -60,7 +60,7 @@ private let recipe = TrainingRecipe(steps: 20, batch: 64)
 @Test func theLargeModelRefusesAndMismatchedModelsAreRefused() throws {
     let sevens = Sevens()
     sevens.dropOne = true
-    try Trainer.withExternal(sevens) {
+    Trainer.withExternal(sevens) {
         #expect(throws: EngineError.self) { try Trainer.train([spec, spec], recipe: recipe, threads: 1) }
         let large = LargeModelSpec(n: 64, m: 8, probabilities: Array(repeating: 0.02, count: 64), seed: 1)
         do {
