@@ -586,6 +586,8 @@ struct ReadBox: @unchecked Sendable {
 /// dst[k] = Σ_t coef[t]·src[rows[t]·m + k] for t = 0..<count, each product and each sum rounded on its own and the
 /// terms added in t order from +0: the bits of `dst[k] += coef[t] * src[…]` one term at a time, with the sum kept in
 /// registers (eight, four or one SIMD16 vector of k at a time) instead of read and written back for every term.
+/// The 128- and 64-entry loops repeat their body on purpose: each names its accumulators, so that they stay in
+/// registers (as in positiveTile).
 @inline(__always)
 func accumulateRows(into dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, m: Int,
                     rows: UnsafePointer<Int32>, coef: UnsafePointer<Float>, count: Int) {
