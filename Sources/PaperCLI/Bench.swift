@@ -122,7 +122,8 @@ struct Bench: ParsableCommand {
             let median = runs.sorted { $0.perSecond / $0.ceiling < $1.perSecond / $1.ceiling }[1]
             largeRates.append((w.name, w.n, w.m, median.perSecond, median.ceiling))
         }
-        // Last, so that OpenBLAS's spinning worker threads cannot slow the engine's timings.
+        // Last, so that OpenBLAS's spinning worker threads cannot slow the paper workloads' timings (each large run's
+        // own ceiling is followed by a second's pause instead). This one is the table's header and the small rows'.
         let ceiling = try sgemmGFLOPS()
         var rows: [[String: Any]] = []
         /// One row of the table (and of --json); `flop` is the work counted per step.
