@@ -255,7 +255,7 @@ public struct CorrelatedFeatures: Experiment {
             ("C5.36", "Preference order: correlated features orthogonal if possible, else side by side, else collapsed; anticorrelated features antipodal",
              "a summary of C5.31–C5.40, each checked on its own"),
             ("C5.38", "This suggests a 'local non-superposition' assumption under which PCA could be principled", "an interpretation"),
-            ("C5.41", "In the very dense regime the solution is equivalent to PCA", "qualitative; the 1−S = 0.6 panel shows all three pairs collapsed"),
+            ("C5.41", "In the very dense regime the solution is equivalent to PCA", "qualitative: 'equivalent to PCA' names no measure; C5.39 and C5.40 measure what it implies here: whether a correlated pair is stored as its principal component (a + b)/√2, and how many pairs are at each density"),
             ("C5.42", "PCA and superposition trade off: correlation favours PCA, sparsity favours superposition", "an interpretation of C5.40"),
         ] {
             out.append(.unchecked(id, section: sec, text, paper: "—", reason: why))

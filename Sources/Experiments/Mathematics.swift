@@ -275,7 +275,7 @@ public struct Mathematics: Experiment {
                               paper: "a reformulation", reason: "a change of viewpoint, not a measurable statement; §5's polytopes test its consequences"))
         out.append(.unchecked("C3.19", section: sec,
                               "Sparse interference graphs reduce compounding interference and make L₁ relatively more important",
-                              paper: "qualitative", reason: "no quantity is named; the decomposition figure shows L₁ dominating at 1−S = 0.1"))
+                              paper: "qualitative", reason: "no quantity is named; the decomposition figure shows each term's share of the loss at 1−S = 0.1"))
         out += definitionClaims(r)
         return out
     }
@@ -294,7 +294,7 @@ public struct Mathematics: Experiment {
                            reason: "largest output difference over 256 random inputs; (OW)ᵀ(OW) = WᵀW, so only float rounding (≈ 1e-7 per entry) remains"))
         let listed: [(String, String, String, String)] = [
             ("C2.1", sec2, "Properties from weakest to strictest: decomposability, linearity, non-superposition, basis alignment", "a definition"),
-            ("C2.3", sec2, "exp(n) almost orthogonal vectors fit in n dimensions (Johnson–Lindenstrauss)", "an asymptotic theorem; B4 checks its finite-size form, the exact law of random vectors' largest |cos|, at n = 4096, m = 256"),
+            ("C2.3", sec2, "exp(n) almost orthogonal vectors fit in n dimensions (Johnson–Lindenstrauss)", "an asymptotic theorem; B4 checks its finite-size form, the exact law of random vectors' largest |cos|, at E1's largest shape"),
             ("C11.1", "§11 Discussion", "Predictions consistent with observations: polysemantic neurons exist, coexist with clean ones, and grow in later layers", "about real networks (InceptionV1, transformers), outside the toy models"),
             ("C11.2", "§11 Discussion", "Superposition and polysemanticity increase with sparsity", "a summary of C3.6, C5.1, C8.8 and C9.4–C9.10, which are checked where they appear"),
             ("C11.3", "§11 Discussion", "The authors expect superposition and mono/polysemantic neurons to generalise, the geometry and dynamics much less", "an expectation about real models"),
@@ -307,7 +307,7 @@ public struct Mathematics: Experiment {
             ("C13.1", "§13 Comments and replications", "Redwood replicated the demonstration, phase-change and uniform plots; other activations give different diagrams", "about another group's runs; our §3–§5 replicate the same plots, and we have not swapped the output activation"),
             ("C13.2", "§13 Comments and replications", "McGrath: the n = 2, m = 1 loss without bias can be solved exactly", "a method; its consequence C13.3 is checked in §4"),
             ("C13.4", "§13 Comments and replications", "Minima can differ from the prototypes; the move between them is continuous in sparsity (the blurry triple point)", "not measured: it needs the n = 3 minimiser tracked continuously across the triple point (C4.10)"),
-            ("C13.5", "§13 Comments and replications", "Some settings have two minima, and the global one can have the smaller basin", "not measured: it needs a basin census of restarts at fixed settings; §5's polytope restarts (C5.30) show non-optimal ends but not basin sizes"),
+            ("C13.5", "§13 Comments and replications", "Some settings have two minima, and the global one can have the smaller basin", "not measured: it needs a basin census of restarts at fixed settings; §5's polytope restarts (C5.30) count how often fits miss the best geometry, not basin sizes"),
             ("C13.6", "§13 Comments and replications", "OpenAI reproduced basic results, feature dimensionality and the jumps with very little fuss", "about another group's runs"),
             ("C13.7", "§13 Comments and replications", "The official notebook isn't comprehensive; the replications were independent", "about the sources"),
         ]

@@ -16,6 +16,7 @@ public enum Registry {
         AnyExperiment(PhaseChange(id: "phase3", config: .n3)),
         AnyExperiment(ConfusedFeature()),
         AnyExperiment(UniformSuperposition()),
+        AnyExperiment(UniformSuperposition(id: "uniform-notebook", config: .notebook, claimSuffix: "-O")),
         AnyExperiment(Polytopes()),
         AnyExperiment(CorrelatedFeatures()),
         AnyExperiment(LearningDynamics()),

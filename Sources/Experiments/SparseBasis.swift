@@ -16,7 +16,7 @@ public struct SparseBasisConfig: Codable, Sendable {
     /// λ of λ·mean_i ‖W_i‖₁; a Gaussian row of norm 1 has ‖W_i‖₁ ≈ √(2m/π) ≈ 6.4 at m = 64, so λ = 0.1 weighs about
     /// as much as the whole reconstruction loss of the zero model (2/3).
     public var lambdas: [Float] = [0, 0.001, 0.003, 0.01, 0.03, 0.1]
-    /// E1's optimiser: Adam lr 3e-3, 150 warm-up steps then cosine, batch 512, 3000 steps.
+    /// E1's optimiser as it was set for n = 1024 (Adam lr 3e-3, 150 warm-up steps then cosine, batch 512) at 3000 steps.
     public var recipe = LargeRecipe(steps: 3000, batch: 512, lr: 3e-3, warmup: 150, logEvery: 100)
     /// ‖W_i‖ above this counts as represented; the sparsity statistics are taken over represented rows.
     public var representedNorm: Float = 0.5

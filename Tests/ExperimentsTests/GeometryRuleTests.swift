@@ -110,6 +110,47 @@ private func paperSweep() -> UniformResults {
     #expect(verdict(e, faint, "C5.5") == "pass")
 }
 
+@Test func theHalfPlateauMustSpanAFactorOf115WhateverTheGridSpacing() {
+    let e = UniformSuperposition(), paper = paperSweep()
+    var two = paper                                       // only 3 and 3.5 at 1/2: ×1.17, two points of a coarse grid
+    two.main[6].dimsPerFeature = 0.44
+    #expect(verdict(e, two, "C5.1") == "pass")
+    var close = two                                       // the same two points at 3 and 3.2: ×1.07, no plateau
+    close.main[5].inverseDensity = 3.2
+    #expect(verdict(e, close, "C5.1") == "fail")
+}
+
+@Test func theNotebookEntryJudgesTheMainSweepsClaimsUnderItsOwnIDs() {
+    let e = UniformSuperposition(id: "uniform-notebook", config: .notebook, claimSuffix: "-O")
+    let ids = e.claims(paperSweep()).map(\.id)
+    #expect(ids == ["C5.1-O", "C5.2-O", "C5.5-O", "C5.7-O", "C5.10-O", "C5.12-O"])
+    #expect(e.exactClaims.isEmpty)
+    let statuses = verdicts(e, paperSweep())
+    for id in ["C5.1", "C5.2", "C5.5", "C5.7", "C5.10"] { #expect(statuses[id + "-O"] == verdicts(UniformSuperposition(), paperSweep())[id], "\(id)") }
+    var sliding = paperSweep()
+    sliding.main[4].dimsPerFeature = 0.56; sliding.main[6].dimsPerFeature = 0.44
+    #expect(verdict(e, sliding, "C5.1-O") == "fail")
+}
+
+@Test func theNotebookConfigurationDrawsWWithTheNotebooksFanAndNoCheckSweeps() throws {
+    let c = UniformConfig.notebook
+    #expect(c.n == 200 && c.m == 20 && c.recipe.batch == 1024 && c.recipe.steps == 10_000 && c.checkEvery == 0)
+    #expect(c.inverseDensities.count == 20 && abs(c.inverseDensities.last! - 20) < 1e-9)
+    // xavier_normal_ on (20, 200, 20): fan_in = 200·20, fan_out = 20·20.
+    #expect(abs(c.initialStd - (2.0 / 4400).squareRoot()) < 1e-12)
+    let e = UniformSuperposition(id: "uniform-notebook", config: c, claimSuffix: "-O")
+    try e.validate()
+    let specs = c.inverseDensities.indices.map { k in
+        ToyModelSpec(n: 200, m: 20, activation: .relu, importance: Array(repeating: 1, count: 200), density: 1, seed: UInt64(k))
+    }
+    let models = try #require(e.initialModels(specs))
+    #expect(models.count == 20 && models.allSatisfy { $0 != nil })
+    let w = models[0]!.W.map(Double.init)
+    let std = (w.reduce(0) { $0 + $1 * $1 } / Double(w.count)).squareRoot()
+    #expect(abs(std / c.initialStd - 1) < 0.05)           // 4000 draws: the sample std's relative error is about 1 %
+    #expect(UniformSuperposition().initialModels(specs) == nil)
+}
+
 // MARK: Polytopes
 
 /// A 2-D model with features at the given angles (degrees; nil: unlearned), of norm 1 or `norms`, bias `bias`.
