@@ -146,18 +146,15 @@ public struct DensePhase: Experiment {
             let all = Array(repeating: true, count: n)
             var arms: [DenseArm] = []
             var shapeInfo: (random: InterferenceStats, eig: [Double], tight: InterferenceStats, tightEig: [Double], kurtosis: Double)?
-            var tightDirections: [Float] = []
+            var tightDirections: [Float] = [], trainedSpec: LargeModelSpec?, trainedDirections: [Float] = []
             let modes: [DirectionMode] = n <= c.frozenArmsUpTo ? [.trained, .frozenRandom, .frozenTightFrame] : [.trained]
             for mode in modes {
                 let spec = LargeModelSpec(n: n, m: m, probabilities: probabilities(n), mode: mode, seed: deriveSeed(c.seed, UInt64(si)))
                 let start = Date()
                 let dirs = mode == .frozenTightFrame ? tightDirections : LargeTrainer.initialDirections(spec)
                 let model = try LargeTrainer.train(spec, recipe: recipe, threads: ctx.threads, directions: dirs)
-                let eval = LargeTrainer.evaluate(model, probabilities: probabilities(n), valueScale: 1, samples: c.evalSamples,
-                                                 seed: evalSeed, threads: ctx.threads)
-                let norms = model.rowNorms
+                let (eval, norms, stats) = measure(model, evalSeed: evalSeed, threads: ctx.threads)
                 let rep = norms.map { $0 > Double(c.representedNorm) }
-                let stats = FrameGeometry.interference(model.w, n: n, m: m, represented: rep, bins: c.bins, threads: ctx.threads)
                 let repRows = (0..<n).filter { rep[$0] }
                 let cosInit = repRows.map { i -> Double in
                     var d = 0.0
@@ -173,6 +170,7 @@ public struct DensePhase: Experiment {
                                      kurtosis: Self.kurtosis(model.w, n: n, m: m)))
                 ctx.log("dense n=\(n) m=\(m) \(mode.rawValue): loss \(formatNumber(eval.mean)), \(repRows.count) represented, \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
                 if mode == .trained {
+                    trainedSpec = spec; trainedDirections = dirs
                     let random = FrameGeometry.interference(dirs, n: n, m: m, represented: all, bins: c.bins, threads: ctx.threads)
                     var tightSpec = spec; tightSpec.mode = .frozenTightFrame
                     tightDirections = LargeTrainer.initialDirections(tightSpec)
@@ -184,16 +182,11 @@ public struct DensePhase: Experiment {
             }
             // The exposure curve: the trained arm again from the same start and data stream, at other exposures.
             var curve: [DenseCurvePoint] = []
-            if n <= c.curveUpTo, !c.curveExposures.isEmpty, let main = arms.first(where: { $0.mode == .trained }) {
-                let spec = LargeModelSpec(n: n, m: m, probabilities: probabilities(n), mode: .trained, seed: deriveSeed(c.seed, UInt64(si)))
-                let dirs = LargeTrainer.initialDirections(spec)
+            if n <= c.curveUpTo, !c.curveExposures.isEmpty, let spec = trainedSpec, let main = arms.first(where: { $0.mode == .trained }) {
                 for e in c.curveExposures {
                     let r = c.recipe(n: n, exposures: e)
-                    let model = try LargeTrainer.train(spec, recipe: r, threads: ctx.threads, directions: dirs)
-                    let eval = LargeTrainer.evaluate(model, probabilities: probabilities(n), valueScale: 1, samples: c.evalSamples,
-                                                     seed: evalSeed, threads: ctx.threads)
-                    let rep = model.rowNorms.map { $0 > Double(c.representedNorm) }
-                    let stats = FrameGeometry.interference(model.w, n: n, m: m, represented: rep, bins: c.bins, threads: ctx.threads)
+                    let model = try LargeTrainer.train(spec, recipe: r, threads: ctx.threads, directions: trainedDirections)
+                    let (eval, _, stats) = measure(model, evalSeed: evalSeed, threads: ctx.threads)
                     curve.append(DenseCurvePoint(exposures: e, steps: r.steps, loss: eval.mean, lossStderr: eval.stderr,
                                                  meanCos2m: stats.meanCos2 * Double(m), medianVectorMax: stats.medianVectorMax,
                                                  maxAbsCos: stats.maxAbsCos, represented: stats.represented))
@@ -213,6 +206,18 @@ public struct DensePhase: Experiment {
                                      lawQuantiles: [0.5, 0.9, 0.99, 0.999].map { law.absQuantile($0) }, arms: arms))
         }
         return DenseResults(shapes: shapes)
+    }
+
+    /// A trained model's loss on the shape's shared evaluation samples, its row norms, and the interference among the
+    /// rows that count as represented.
+    func measure(_ model: LargeModel, evalSeed: UInt64, threads: Int) -> (eval: (mean: Double, stderr: Double), norms: [Double], stats: InterferenceStats) {
+        let n = model.n, m = model.m
+        let eval = LargeTrainer.evaluate(model, probabilities: probabilities(n), valueScale: 1, samples: config.evalSamples,
+                                         seed: evalSeed, threads: threads)
+        let norms = model.rowNorms
+        let stats = FrameGeometry.interference(model.w, n: n, m: m, represented: norms.map { $0 > Double(config.representedNorm) },
+                                               bins: config.bins, threads: threads)
+        return (eval, norms, stats)
     }
 
     /// Pooled E[u⁴]/E[u²]² over the entries of the unit rows.

@@ -3,8 +3,8 @@
 // product through OpenBLAS on all cores), and with --vs-torch times the PyTorch reference (bench/torch_reference.py)
 // on the same workloads in the same run, each workload right before ours. GFLOP are counted as 12·B·m·n per instance-step.
 // The large sparse model of the beyond-the-paper sections (`dense4096x256`, `dense16384x256`: E1's whole n = 4096,
-// m = 256 recipe, 2000 steps, at each n's density, read from `DenseConfig`) counts only the product that cannot be skipped, Wᵀh for every
-// feature of every sample: 2·B·n·m per step.
+// m = 256 recipe, 2000 steps, at each n's density, read from `DenseConfig`) counts only the product that cannot be
+// skipped, Wᵀh for every feature of every sample: 2·B·n·m per step.
 // `make bench` runs it; `make bench-torch` first creates the PyTorch environment.
 
 import ArgumentParser
