@@ -242,10 +242,80 @@ public struct DensePhase: Experiment {
     // MARK: figures
 
     public func figures(_ r: DenseResults) -> [FigureOutput] {
-        [interferenceFigure(r), lossFigure(r)] + (r.shapes.contains { !$0.curve.isEmpty } ? [exposureFigure(r)] : [])
+        [interferenceFigure(r), lossFigure(r), sizeFigure(r)] + (r.shapes.contains { !$0.curve.isEmpty } ? [exposureFigure(r)] : [])
     }
 
-    static let shapeColors = ["#2255bb", "#dd7722", "#33997a", "#aa3377", "#777777"].map { Color(hex: $0) }
+    /// The trained arm's statistics against n at each m (one line per m), each against its reference, so that a
+    /// statistic n does not move draws a flat line: interference over the Welch floor and over the random law's
+    /// median maximum, how far the directions moved (B9's line), the unit rows' kurtosis over the random start's
+    /// (B12's band), and the loss against n/m.
+    func sizeFigure(_ r: DenseResults) -> FigureOutput {
+        let w = 150.0, h = 170.0, gap = 82.0, left = 70.0, top = 64.0
+        let ms = Array(Set(r.shapes.map(\.m))).sorted()
+        let rows = r.shapes.compactMap { s in s.arms.first { $0.mode == .trained }.map { (s, $0) } }
+        typealias Row = (DenseShape, DenseArm)
+        func welch(_ row: Row) -> Double { welchBounds(n: row.0.n, m: row.0.m).meanCos2 * Double(row.0.m) }
+        // Each panel: its x (n, or n/m for the loss), its series (solid: trained; dashed: the random start; dotted: no
+        // superposition), and the lines of the rule it shows (B9's 0.7, B12's ±0.3).
+        let panels: [(title: String, label: String, ratio: Bool, series: [(dash: [Double], value: (Row) -> Double)], rule: [Double])] = [
+            ("mean cos²·m ÷ Welch floor", "÷ Welch floor", false,
+             [([], { $0.1.stats.meanCos2 * Double($0.0.m) / welch($0) }), ([4, 3], { $0.0.random.meanCos2 * Double($0.0.m) / welch($0) })], []),
+            ("median max |cos| per vector ÷ law", "÷ law's median", false,
+             [([], { $0.1.stats.medianVectorMax / $0.0.lawVectorMax }), ([4, 3], { $0.0.random.medianVectorMax / $0.0.lawVectorMax })], []),
+            ("median cos(initial, final)", "cos", false, [([], { $0.1.medianCosInitFinal })], [0.7]),
+            ("kurtosis − random start's", "difference", false, [([], { $0.1.kurtosis - $0.0.randomKurtosis })], [-0.3, 0.3]),
+            ("loss ÷ zero-output loss", "relative loss", true,
+             [([], { $0.1.loss / $0.0.zeroLoss }), ([1.5, 2.5], { $0.0.baselineLoss / $0.0.zeroLoss })], []),
+        ]
+        let drawing = Drawing(width: left + Double(panels.count) * (w + gap) - 20, height: top + h + 80) { c in
+            c.text("The trained arm against n, one line per m (\(config.exposures) exposures per feature in every shape, so larger n trains more steps)",
+                   at: Point(16, 20), size: 12, bold: true)
+            c.text("solid: trained; dashed: its random start; dotted: no superposition; grey: the line of B9's and B12's rules",
+                   at: Point(16, 38), size: 10, color: .axis)
+            for (k, panel) in panels.enumerated() {
+                func x(_ row: Row) -> Double { panel.ratio ? Double(row.0.n) / Double(row.0.m) : Double(row.0.n) }
+                let xs = Array(Set(rows.map(x))).sorted()
+                let values = (rows.flatMap { row in panel.series.map { $0.value(row) } } + panel.rule).filter(\.isFinite)
+                guard let lo = values.min(), let hi = values.max(), let x0 = xs.first, let x1 = xs.last else { continue }
+                let pad = max(0.02 * max(abs(hi), 1e-3), (hi - lo) * 0.15)
+                let frame = Rect(left + Double(k) * (w + gap), top, w, h)
+                let axes = Axes(frame: frame, x: (x0 / 1.6, x1 * 1.6), y: (lo - pad, hi + pad), xLog: true)
+                axes.draw(on: c, xLabel: panel.ratio ? "n/m" : "n", yLabel: panel.label, xTicks: xs)
+                for y in panel.rule { c.line(axes.point(x0 / 1.6, y), axes.point(x1 * 1.6, y), .axis, width: 0.9, dash: [6, 2, 1.5, 2]) }
+                for (j, m) in ms.enumerated() {
+                    let color = Self.mColors[j % Self.mColors.count]
+                    let line = rows.filter { $0.0.m == m }.sorted { x($0) < x($1) }
+                    for series in panel.series {
+                        let pts = line.filter { series.value($0).isFinite }.map { axes.point(x($0), series.value($0)) }
+                        c.polyline(pts, color, width: series.dash.isEmpty ? 1.5 : 1.0, dash: series.dash)
+                        for p in pts { c.circle(p, radius: series.dash.isEmpty ? 2.6 : 1.8, fill: series.dash.isEmpty ? color : .white, stroke: color, width: 0.8) }
+                    }
+                }
+                c.text(panel.title, at: Point(frame.center.x, frame.y - 8), size: 10, anchor: .middle, bold: true)
+            }
+            Self.legend(c, ms.enumerated().map { ("m = \($1)", Self.mColors[$0 % Self.mColors.count]) }, x: left, y: top + h + 58, step: 120)
+        }
+        return FigureOutput(name: "dense-size", caption: "E1: the trained arm of each shape (first seed) against the number of features n at "
+                            + "each m, every statistic against its reference: mean interference over the Welch floor, the typical worst case "
+                            + "over the exact random law's median, how far the directions moved from their start, the unit rows' kurtosis "
+                            + "less the random start's, and the loss (÷ the loss of a zero output) against n/m beside the loss without "
+                            + "superposition. Every shape trains the same exposures per feature, so larger n also trains more steps.",
+                            drawing: drawing)
+    }
+
+    /// One colour per shape in the exposure figure and one per m in the size figure, apart from the arms' blue, grey
+    /// and green.
+    static let shapeColors = ["#dd7722", "#aa3377", "#1b9e9e", "#8c6d31", "#555555"].map { Color(hex: $0) }
+    static let mColors = ["#c0392b", "#6a3d9a"].map { Color(hex: $0) }
+
+    /// A row of line legend entries, `step` apart from `x`.
+    static func legend(_ c: Canvas, _ entries: [(label: String, color: Color)], x: Double, y: Double, step: Double) {
+        for (j, e) in entries.enumerated() {
+            let x0 = x + Double(j) * step
+            c.line(Point(x0, y), Point(x0 + 22, y), e.color, width: 1.6)
+            c.text(e.label, at: Point(x0 + 28, y), size: 10, middle: true)
+        }
+    }
 
     func exposureFigure(_ r: DenseResults) -> FigureOutput {
         let w = 220.0, h = 190.0, gap = 75.0, left = 70.0, top = 64.0
@@ -261,14 +331,20 @@ public struct DensePhase: Experiment {
         let drawing = Drawing(width: left + Double(panels.count) * (w + gap), height: top + h + 80) { c in
             c.text("The trained arm retrained at other exposures per feature (each with its own warm-up and cosine schedule)",
                    at: Point(16, 20), size: 12, bold: true)
-            c.text("dashed: the exposures every arm of the report is trained with (\(config.exposures) per feature)", at: Point(16, 38), size: 10, color: .axis)
+            c.text("dashed: the exposures every arm of the report is trained with (\(config.exposures) per feature); dotted: each shape's Welch floor (n−m)/(n−1) on mean cos²·m",
+                   at: Point(16, 38), size: 10, color: .axis)
             for (k, panel) in panels.enumerated() {
-                let values = curves.flatMap { s in s.curve.map { panel.value(s, $0) } }.filter(\.isFinite)
+                // The middle panel also marks each shape's Welch floor (n−m)/(n−1), the least mean cos²·m any n unit vectors reach.
+                let floors = k == 1 ? curves.map { welchBounds(n: $0.n, m: $0.m).meanCos2 * Double($0.m) } : []
+                let values = (curves.flatMap { s in s.curve.map { panel.value(s, $0) } } + floors).filter(\.isFinite)
                 let lo = values.min() ?? 0, hi = values.max() ?? 1, pad = max(0.02, (hi - lo) * 0.15)
                 let frame = Rect(left + Double(k) * (w + gap), top, w, h)
                 let axes = Axes(frame: frame, x: xr, y: (lo - pad, hi + pad), xLog: true)
                 axes.draw(on: c, xLabel: "exposures per feature", yLabel: panel.label, xTicks: xs)
                 c.line(axes.point(Double(config.exposures), lo - pad), axes.point(Double(config.exposures), hi + pad), .axis, width: 0.8, dash: [4, 3])
+                for (j, floor) in floors.enumerated() {
+                    c.line(axes.point(xr.0, floor), axes.point(xr.1, floor), Self.shapeColors[j % Self.shapeColors.count], width: 0.9, dash: [1.5, 2.5])
+                }
                 for (j, s) in curves.enumerated() {
                     let color = Self.shapeColors[j % Self.shapeColors.count]
                     let pts = s.curve.filter { panel.value(s, $0).isFinite }.map { axes.point(Double($0.exposures), panel.value(s, $0)) }
@@ -277,16 +353,13 @@ public struct DensePhase: Experiment {
                 }
                 c.text(panel.title, at: Point(frame.center.x, frame.y - 8), size: 10.5, anchor: .middle, bold: true)
             }
-            for (j, s) in curves.enumerated() {
-                let x = left + Double(j) * 150, y = top + h + 58
-                c.line(Point(x, y), Point(x + 22, y), Self.shapeColors[j % Self.shapeColors.count], width: 1.6)
-                c.text("n = \(s.n), m = \(s.m)", at: Point(x + 28, y), size: 10, middle: true)
-            }
+            Self.legend(c, curves.enumerated().map { ("n = \($1.n), m = \($1.m)", Self.shapeColors[$0 % Self.shapeColors.count]) },
+                        x: left, y: top + h + 58, step: 150)
         }
         return FigureOutput(name: "dense-exposures", caption: "E1: the trained arm of each shape retrained from the same start and "
                             + "data at other numbers of exposures per feature (how many training samples each feature is active in), "
                             + "against the \(config.exposures) every arm of the report is trained with: its evaluation loss (÷ the loss at \(config.exposures)), "
-                            + "its mean square interference and its typical worst-case interference (÷ the random start's).",
+                            + "its mean square interference (dotted: the Welch floor, reached exactly by unit-norm tight frames) and its typical worst-case interference (÷ the random start's).",
                             drawing: drawing)
     }
 
@@ -294,8 +367,8 @@ public struct DensePhase: Experiment {
                                                     .frozenTightFrame: Color(hex: "#2a9d4a")]
 
     func interferenceFigure(_ r: DenseResults) -> FigureOutput {
-        let w = 300.0, h = 220.0, gap = 70.0, left = 70.0, top = 64.0
-        let drawing = Drawing(width: left + Double(r.shapes.count) * (w + gap), height: top + h + 90) { c in
+        let w = 230.0, h = 220.0, gap = 62.0, left = 70.0, top = 64.0
+        let drawing = Drawing(width: left + Double(r.shapes.count) * (w + gap), height: top + h + 104) { c in
             c.text("Interference cos(W_i, W_j) over all pairs of represented features: trained (blue), random start (grey), "
                    + "tight frame (green), exact random law (black)", at: Point(16, 20), size: 12, bold: true)
             c.text("density on a log scale; dashed lines: the Welch bound ±√((n−m)/(m(n−1))) on the largest |cos|",
@@ -335,9 +408,10 @@ public struct DensePhase: Experiment {
                 }
                 c.text("n = \(s.n), m = \(s.m)", at: Point(frame.center.x, frame.y - 8), size: 11, anchor: .middle, bold: true)
                 if let trained = s.arms.first(where: { $0.mode == .trained }) {
-                    let lines = ["mean cos²·m: trained \(f3(trained.stats.meanCos2 * Double(s.m))), random \(f3(s.random.meanCos2 * Double(s.m))), "
-                                 + "Welch \(f3(welchBounds(n: s.n, m: s.m).meanCos2 * Double(s.m)))",
-                                 "max |cos| per vector (median): trained \(f3(trained.stats.medianVectorMax)), random \(f3(s.random.medianVectorMax)), law \(f3(s.lawVectorMax))"]
+                    let lines = ["mean cos²·m: trained \(f3(trained.stats.meanCos2 * Double(s.m))), random \(f3(s.random.meanCos2 * Double(s.m))),",
+                                 "Welch floor \(f3(welchBounds(n: s.n, m: s.m).meanCos2 * Double(s.m)))",
+                                 "median max |cos| per vector: trained \(f3(trained.stats.medianVectorMax)),",
+                                 "random \(f3(s.random.medianVectorMax)), law \(f3(s.lawVectorMax))"]
                     for (l, line) in lines.enumerated() {
                         c.text(line, at: Point(frame.x, frame.maxY + 50 + Double(l) * 14), size: 8.5, color: .axis)
                     }
@@ -352,20 +426,24 @@ public struct DensePhase: Experiment {
 
     func lossFigure(_ r: DenseResults) -> FigureOutput {
         let w = 200.0, h = 200.0, gap = 70.0, left = 70.0, top = 60.0
+        // One y axis for every shape, so that bars compare across panels.
+        let ceiling = (r.shapes.flatMap { [$0.baselineLoss] + $0.arms.map(\.loss) }.max() ?? 1) * 1.15
         let drawing = Drawing(width: left + Double(r.shapes.count) * (w + gap), height: top + h + 60) { c in
             c.text("Loss per sample of each arm, against no superposition (dashed: m features stored, the rest dropped)",
                    at: Point(16, 20), size: 12, bold: true)
             for (k, s) in r.shapes.enumerated() {
                 let frame = Rect(left + Double(k) * (w + gap), top, w, h)
-                let top = max(s.baselineLoss, s.arms.map(\.loss).max() ?? 0) * 1.15
+                let top = ceiling
                 let axes = Axes(frame: frame, x: (-0.5, Double(s.arms.count) - 0.5), y: (0, top))
                 axes.draw(on: c, yLabel: k == 0 ? "loss per sample" : "", xTicks: [])
                 for (a, arm) in s.arms.enumerated() {
                     let bar = Rect(axes.x(Double(a) - 0.3), axes.y(arm.loss), axes.x(Double(a) + 0.3) - axes.x(Double(a) - 0.3),
                                    axes.y(0) - axes.y(arm.loss))
                     c.fill(bar, Self.armColors[arm.mode]!)
-                    c.text(["trained", "frozen random", "tight frame"][a], at: Point(axes.x(Double(a)), frame.maxY + 14), size: 8.5,
-                           anchor: .middle, color: .axis)
+                    let words: [String] = [["trained"], ["frozen", "random"], ["tight", "frame"]][a]
+                    for (l, word) in words.enumerated() {
+                        c.text(word, at: Point(axes.x(Double(a)), frame.maxY + 14 + Double(l) * 11), size: 8.5, anchor: .middle, color: .axis)
+                    }
                     c.text(formatNumber(arm.loss), at: Point(axes.x(Double(a)), bar.y - 4), size: 8.5, anchor: .middle)
                 }
                 c.line(axes.point(-0.5, s.baselineLoss), axes.point(Double(s.arms.count) - 0.5, s.baselineLoss), .black, width: 1, dash: [5, 3])
@@ -373,7 +451,7 @@ public struct DensePhase: Experiment {
             }
         }
         return FigureOutput(name: "dense-loss", caption: "E1: evaluation loss of each arm on fresh samples (the frozen arms up to n = \(config.frozenArmsUpTo)), beside the loss "
-                            + "of storing m features exactly and dropping the rest.", drawing: drawing)
+                            + "of storing m features exactly and dropping the rest, at \(config.exposures) exposures per feature (whether that training has settled is B32's question).", drawing: drawing)
     }
 
     // MARK: claims

@@ -1,5 +1,7 @@
 // The report's prose lives in paper/src/*.md with placeholders, filled from a run's claims and figures:
-//   {{claim C1.1}}       a short mark: status, ID (linked to its row in the claims table) and how many seeds agree
+//   {{claim C1.1}}       a short mark: status, ID (linked to its row in the claims table) and how many seeds agree;
+//                        the failures table links the claim to the figure before it (or after, if none is before)
+//   {{claim C1.1 | no figure}}  the same mark, for a claim whose statistic no figure shows: linked to no figure
 //   {{figure NAME | TEXT}}  the figure, numbered in order of appearance, with TEXT saying which figure of the paper it
 //                        reproduces ("the paper's Fig 3.2", "beyond the paper"), its caption, data and provenance
 //   {{marks}}            the legend of the status marks, as the target shows them
@@ -88,6 +90,8 @@ public struct Template {
         self.figures = Dictionary(figures.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.commit = commit
         var numbers: [String: Int] = [:], near: [String: String] = [:], cited: Set<String> = []
+        // A claim cited as `{{claim ID | no figure}}` (no figure shows its statistic) links to none.
+        let unlinked = Set(sources.flatMap { Self.unlinkedClaims(in: $0.text) })
         for (_, text) in sources {
             var lastFigure: String? = nil, waiting: [String] = []
             for (kind, name) in Self.placements(in: text) {
@@ -98,6 +102,7 @@ public struct Template {
                     lastFigure = name
                 } else {
                     cited.insert(name)
+                    if unlinked.contains(name) { continue }
                     if let f = lastFigure { if near[name] == nil { near[name] = f } } else { waiting.append(name) }
                 }
             }
@@ -109,6 +114,11 @@ public struct Template {
     /// ("claim", ID).
     public static func placements(in text: String) -> [(kind: String, name: String)] {
         text.matches(of: /\{\{\s*(figure|claim)\s+([^\s|}]+)/).map { (String($0.output.1), String($0.output.2)) }
+    }
+
+    /// The claims cited as `{{claim ID | no figure}}`: the failures table links them to no figure.
+    static func unlinkedClaims(in text: String) -> [String] {
+        text.matches(of: /\{\{\s*claim\s+([^\s|}]+)\s*\|\s*no figure\s*\}\}/).map { String($0.output.1) }
     }
 
     /// Renders one source file. A placeholder may span lines (a `when` with long texts).
@@ -129,7 +139,12 @@ public struct Template {
             let parts = inner.split(separator: " ", maxSplits: 1).map(String.init)
             switch (parts.first, parts.count) {
             case ("claim", 2):
-                guard let c = claims[parts[1]] else {
+                // `{{claim ID}}`, or `{{claim ID | no figure}}` where no figure shows the claim's statistic.
+                let spec = parts[1].split(separator: "|", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard spec.count == 1 || spec[1] == "no figure" else {
+                    throw ReportError.malformedPlaceholder(file: file, line: number, text: raw + " (the only option of a claim is `| no figure`)")
+                }
+                guard let c = claims[spec[0]] else {
                     throw ReportError.unknownPlaceholder(file: file, line: number, text: raw,
                                                          known: "claims: " + claims.keys.sorted().joined(separator: ", "))
                 }

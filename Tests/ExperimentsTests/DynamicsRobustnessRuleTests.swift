@@ -187,7 +187,7 @@ private func paperRegimes() -> [(density: Float, stores: [[Int]])] {
 }
 
 private func privilegedRun(_ density: Float, _ stores: [[Int]], losses: [Double] = [1, 1.2]) -> PrivilegedRun {
-    PrivilegedRun(density: density, model: privilegedModel(stores), losses: losses, topSignatures: [])
+    PrivilegedRun(density: density, model: privilegedModel(stores), losses: losses, signatures: [])
 }
 
 /// The same model with a linear hidden layer and its neurons rotated by 45° in the planes (0, 1) and (2, 3): for

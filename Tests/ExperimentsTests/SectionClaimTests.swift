@@ -1,6 +1,7 @@
 // The §3 and §4 checks judge hand-made models correctly, passing and failing.
 import Engine
 import Foundation
+import Report
 import Testing
 @testable import Experiments
 
@@ -61,7 +62,7 @@ private func planar(_ v: [(Double, Double)], b: [Float] = [0, 0, 0, 0]) -> ToyMo
     var W = [Float](repeating: 0, count: 50)
     for k in 0..<5 { W[k * 10 + k] = 1 }
     let mono = ToyModel(n: 10, m: 5, activation: .relu, W: W, b: Array(repeating: 0, count: 10), hidden: .relu)
-    let run = PrivilegedRun(density: 0.75, model: mono, losses: [1, 1.2], topSignatures: Array(repeating: NeuronSignature.of(mono), count: 5))
+    let run = PrivilegedRun(density: 0.75, model: mono, losses: [1, 1.2], signatures: Array(repeating: NeuronSignature.of(mono), count: 5))
     var biased = mono
     biased.c = [0.5, 0.5, 0.5, 0.5, 0.5]
     let linearNeurons = HiddenBiasRun(density: 0.35, model: biased, loss: 0.05, positiveFraction: [1, 1, 1, 0.995, 1])
@@ -81,15 +82,28 @@ private func planar(_ v: [(Double, Double)], b: [Float] = [0, 0, 0, 0]) -> ToyMo
     var two = W
     two[1] = 0.9   // neuron 0 also stores feature 1: one polysemantic neuron
     let poly = ToyModel(n: 10, m: 5, activation: .relu, W: two, b: Array(repeating: 0, count: 10), hidden: .relu)
-    let failing = PrivilegedBasis().claims(PrivilegedResults(runs: [PrivilegedRun(density: 0.75, model: poly, losses: [1], topSignatures: [])],
+    let failing = PrivilegedBasis().claims(PrivilegedResults(runs: [PrivilegedRun(density: 0.75, model: poly, losses: [1], signatures: [])],
                                                              hiddenBias: [], linearHidden: poly))
     #expect(failing.first { $0.id == "C8.2" }?.status == .fail)
     // C8.9: agreement of the five best only at the dense, trivial end does not count; agreement on a solution with
     // a polysemantic neuron does.
     #expect(claims.first { $0.id == "C8.9" }?.status == .fail)
-    let agreeing = PrivilegedRun(density: 0.1, model: poly, losses: [1], topSignatures: Array(repeating: NeuronSignature.of(poly), count: 5))
+    let agreeing = PrivilegedRun(density: 0.1, model: poly, losses: [1], signatures: Array(repeating: NeuronSignature.of(poly), count: 5))
     let withPoly = PrivilegedBasis().claims(PrivilegedResults(runs: [run, agreeing], hiddenBias: [linearNeurons], linearHidden: mono))
     #expect(withPoly.first { $0.id == "C8.9" }?.status == .pass)
+    // C8.10: the share of restarts other than the best with the best's counts, where the best has superposition, against
+    // 1 in 5 with its binomial error. 40 of 100 pass; 2 of 100 fail; 20 of 100 (within two standard errors) is
+    // inconclusive; the dense, trivial run alone (no superposition) fails.
+    func c810(_ same: Int, of others: Int) -> ClaimStatus? {
+        let best = NeuronSignature.of(poly), other = NeuronSignature.of(mono)
+        let sigs = [best] + Array(repeating: best, count: same) + Array(repeating: other, count: others - same)
+        let sweep = PrivilegedRun(density: 0.1, model: poly, losses: [1], signatures: sigs)
+        return PrivilegedBasis().claims(PrivilegedResults(runs: [run, sweep], hiddenBias: [], linearHidden: mono)).first { $0.id == "C8.10" }?.status
+    }
+    #expect(c810(40, of: 100) == .pass)
+    #expect(c810(2, of: 100) == .fail)
+    #expect(c810(20, of: 100) == .inconclusive)
+    #expect(claims.first { $0.id == "C8.10" }?.status == .fail)
 }
 
 @Test func absNeuronsCountActiveMonosemanticAndPolysemanticNeurons() {

@@ -69,6 +69,7 @@ private func sample(_ title: String = "WᵀW — ‖W_i‖ α") -> Drawing {
     #expect(tickLabel(0.0001) == "10^{−4}")
     #expect(tickLabel(10000) == "10^{4}")
     #expect(tickLabel(20000) == "2×10^{4}")
+    #expect(tickLabel(16384) == "16384" && tickLabel(65536) == "65536")   // in full, not a rounded 1.6×10⁴
 }
 
 private func image(_ w: Int, _ h: Int, _ fill: UInt32 = 0xFFFF_FFFF) -> RasterImage {

@@ -52,12 +52,26 @@ private let claims = [
     #expect(throws: ReportError.self) { try t.render("{{figure a}}", file: "x.md", for: .markdown(figureDir: "")) }
 }
 
-@Test func theFailuresTableLinksEachClaimToItsRowAndItsFigure() throws {
+/// A failing claim F1 cited after figure f in `source`, and the template of it.
+private func failingAfterFigure(_ citation: String) throws -> Template {
     let failing = Claim.within("F1", section: "§0", "x", paper: 1, ours: 3, tolerance: 0.1, reason: "r")
-    let source = "{{figure f | the paper's Fig 1.1}} text {{claim F1}}"
-    let t = try Template(claims: [failing], figures: [FigureRef(name: "f", caption: "c")], sources: [("x.md", source)])
-    let table = try t.render("{{failures-table}}", file: "x.md", for: .markdown(figureDir: "."))
+    let source = "{{figure f | the paper's Fig 1.1}} text " + citation
+    return try Template(claims: [failing], figures: [FigureRef(name: "f", caption: "c")], sources: [("x.md", source)])
+}
+
+@Test func theFailuresTableLinksEachClaimToItsRowAndItsFigure() throws {
+    let table = try failingAfterFigure("{{claim F1}}").render("{{failures-table}}", file: "x.md", for: .markdown(figureDir: "."))
     #expect(table.contains("| [F1](#claim-F1) |") && table.hasSuffix("[Figure 1](#fig-f) |"))
+}
+
+@Test func aClaimCitedWithNoFigureLinksToNoneInTheFailuresTable() throws {
+    let t = try failingAfterFigure("{{claim F1 | no figure}}")
+    let table = try t.render("{{failures-table}}", file: "x.md", for: .markdown(figureDir: "."))
+    #expect(table.contains("| [F1](#claim-F1) |") && table.hasSuffix("| — |"))
+    // The mark itself is the plain citation's (each on a fresh template: the first citation carries the anchor).
+    let plain = try failingAfterFigure("{{claim F1}}")
+    #expect(try t.render("{{claim F1 | no figure}}", file: "x.md", for: .markdown(figureDir: ".")) == plain.render("{{claim F1}}", file: "x.md", for: .markdown(figureDir: ".")))
+    #expect(throws: ReportError.self) { try t.render("{{claim F1 | figure f}}", file: "x.md", for: .markdown(figureDir: ".")) }
 }
 
 @Test func theHeadlineCountsThePapersCheckedClaimsByStatusAndKind() throws {
