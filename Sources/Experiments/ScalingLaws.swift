@@ -109,7 +109,7 @@ public struct ScalingLaws: Experiment {
         let size = 230.0, gap = 80.0, left = 70.0, top = 66.0
         let all = r.runs.map(\.loss) + r.weakCurve.flatMap { $0 }
         let lo = max(1e-4, (all.filter { $0 > 0 }.min() ?? 1e-3) / 2), hi = (all.max() ?? 1) * 2
-        let drawing = Drawing(width: left + Double(config.alphas.count) * (size + gap) + 120, height: top + size + 60) { c in
+        let drawing = Drawing(width: left + Double(config.alphas.count) * (size + gap) + 120, height: top + size + 74) { c in
             c.text("Loss against m, n = \(config.n), p_i ∝ i^(−α)", at: Point(16, 20), size: 12, bold: true)
             c.text("strong superposition (γ = −1, blue), weak (γ = +1, red), analytic weak curve (dashed: the m most frequent features exact)",
                    at: Point(16, 36), size: 10, color: .axis)
@@ -130,8 +130,8 @@ public struct ScalingLaws: Experiment {
                 let weak = logLogSlope(config.ms.map(Double.init), series(r, alpha: alpha, gamma: 1).map(\.loss))
                 let theory = logLogSlope(config.ms.map(Double.init), r.weakCurve[k])
                 c.text("α = \(formatNumber(alpha))", at: Point(frame.center.x, frame.y - 8), size: 11, anchor: .middle, bold: true)
-                c.text("slopes (this seed): strong \(f2(strong)), weak \(f2(weak)), analytic weak \(f2(theory))",
-                       at: Point(frame.x, frame.maxY + 46), size: 9, color: .axis)
+                c.text("slopes (this seed): strong \(f2(strong)), weak \(f2(weak)),", at: Point(frame.x, frame.maxY + 46), size: 9, color: .axis)
+                c.text("analytic weak \(f2(theory))", at: Point(frame.x, frame.maxY + 59), size: 9, color: .axis)
             }
         }
         return [FigureOutput(name: "scaling-m", caption: "E2: loss against the hidden dimension m on log–log axes. With γ = −1 every "
