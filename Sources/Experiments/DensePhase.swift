@@ -247,21 +247,27 @@ public struct DensePhase: Experiment {
 
     /// The trained arm's statistics against n at each m (one line per m), each against its reference, so that a
     /// statistic n does not move draws a flat line: interference over the Welch floor and over the random law's
-    /// median maximum, how far the directions moved (B9's line), the unit rows' kurtosis over the random start's
-    /// (B12's band), and the loss against n/m.
+    /// median maximum, how far the directions moved (B9's line), the unit rows' kurtosis less the random start's
+    /// (B12's band), and the loss against n/m. The trained arm's references count its represented rows, the random
+    /// start's all n.
     func sizeFigure(_ r: DenseResults) -> FigureOutput {
         let w = 150.0, h = 170.0, gap = 82.0, left = 70.0, top = 64.0
         let ms = Array(Set(r.shapes.map(\.m))).sorted()
         let rows = r.shapes.compactMap { s in s.arms.first { $0.mode == .trained }.map { (s, $0) } }
         typealias Row = (DenseShape, DenseArm)
-        func welch(_ row: Row) -> Double { welchBounds(n: row.0.n, m: row.0.m).meanCos2 * Double(row.0.m) }
+        func welch(_ n: Int, _ m: Int) -> Double { welchBounds(n: n, m: m).meanCos2 * Double(m) }
+        func law(_ row: Row) -> Double {   // the random law's median per-vector maximum over the represented rows
+            row.1.stats.represented == row.0.n ? row.0.lawVectorMax
+                : RandomCosineLaw(m: row.0.m).medianMaximum(of: Double(max(1, row.1.stats.represented - 1)))
+        }
         // Each panel: its x (n, or n/m for the loss), its series (solid: trained; dashed: the random start; dotted: no
         // superposition), and the lines of the rule it shows (B9's 0.7, B12's ±0.3).
         let panels: [(title: String, label: String, ratio: Bool, series: [(dash: [Double], value: (Row) -> Double)], rule: [Double])] = [
             ("mean cos²·m ÷ Welch floor", "÷ Welch floor", false,
-             [([], { $0.1.stats.meanCos2 * Double($0.0.m) / welch($0) }), ([4, 3], { $0.0.random.meanCos2 * Double($0.0.m) / welch($0) })], []),
+             [([], { $0.1.stats.meanCos2 * Double($0.0.m) / welch($0.1.stats.represented, $0.0.m) }),
+              ([4, 3], { $0.0.random.meanCos2 * Double($0.0.m) / welch($0.0.n, $0.0.m) })], []),
             ("median max |cos| per vector ÷ law", "÷ law's median", false,
-             [([], { $0.1.stats.medianVectorMax / $0.0.lawVectorMax }), ([4, 3], { $0.0.random.medianVectorMax / $0.0.lawVectorMax })], []),
+             [([], { $0.1.stats.medianVectorMax / law($0) }), ([4, 3], { $0.0.random.medianVectorMax / $0.0.lawVectorMax })], []),
             ("median cos(initial, final)", "cos", false, [([], { $0.1.medianCosInitFinal })], [0.7]),
             ("kurtosis − random start's", "difference", false, [([], { $0.1.kurtosis - $0.0.randomKurtosis })], [-0.3, 0.3]),
             ("loss ÷ zero-output loss", "relative loss", true,
@@ -306,7 +312,7 @@ public struct DensePhase: Experiment {
     /// One colour per shape in the exposure figure and one per m in the size figure, apart from the arms' blue, grey
     /// and green.
     static let shapeColors = ["#dd7722", "#aa3377", "#1b9e9e", "#8c6d31", "#555555"].map { Color(hex: $0) }
-    static let mColors = ["#c0392b", "#6a3d9a"].map { Color(hex: $0) }
+    static let mColors = ["#c0392b", "#6a3d9a", "#b8860b", "#2f4f4f"].map { Color(hex: $0) }
 
     /// A row of line legend entries, `step` apart from `x`.
     static func legend(_ c: Canvas, _ entries: [(label: String, color: Color)], x: Double, y: Double, step: Double) {

@@ -37,10 +37,11 @@ public struct PrivilegedConfig: Codable, Sendable {
     public var importance: [Float] { (0..<n).map { Float(pow(importanceDecay, Double($0))) } }
 }
 
-/// The best model at one density, with every restart's loss and the structure of the next-best ones.
+/// The best model at one density, with every restart's loss and every restart's neuron counts.
 public struct PrivilegedRun: Codable, Sendable {
     public var density: Float
     public var model: ToyModel
+    /// Every restart's evaluation loss, in restart order (not sorted, unlike `signatures`).
     public var losses: [Double]
     /// Neuron signatures (represented features, monosemantic, polysemantic) of every restart, lowest loss first.
     public var signatures: [NeuronSignature]

@@ -148,7 +148,7 @@ public struct ScalingLaws: Experiment {
                          paper: "slope ≈ −1 (Liu et al. 2025)",
                          ours: zip(config.alphas, strongSlopes).map { "α = \(formatNumber($0.0)): \(f2($0.1))" }.joined(separator: "; "),
                          rule: "log–log slope within −1 ± 0.3 for every α",
-                         reason: "Liu et al. report 'roughly 1/m' (their Fig. 1d); ±0.3 is our band for 'roughly'. Their own fitted exponents at n = 1000 and negative weight decay (Fig. 4b) spread wider across distributions, from about 0.8 to about 2",
+                         reason: "Liu et al. report 'roughly 1/m' (their Fig. 1d); ±0.3 is our band for 'roughly'. Their own fitted exponents at n = 1000 and negative weight decay (Fig. 4b) spread wider across distributions: about 0.8 at α = 0, about 1.6 at α = 1.5, up to about 2 near α = 2",
                          holds: strongSlopes.allSatisfy { abs($0 + 1) <= 0.3 }))
         let strongRuns = r.runs.filter { $0.gamma < 0 }
         out.append(.rule("B18", section: sec, "With γ < 0 every feature is represented (strong superposition)",

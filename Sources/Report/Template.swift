@@ -1,7 +1,8 @@
 // The report's prose lives in paper/src/*.md with placeholders, filled from a run's claims and figures:
 //   {{claim C1.1}}       a short mark: status, ID (linked to its row in the claims table) and how many seeds agree;
 //                        the failures table links the claim to the figure before it (or after, if none is before)
-//   {{claim C1.1 | no figure}}  the same mark, for a claim whose statistic no figure shows: linked to no figure
+//   {{claim C1.1 | no figure}}  the same mark, for a claim whose statistic no figure shows: the failures table links
+//                        it to no figure, wherever else it is cited
 //   {{figure NAME | TEXT}}  the figure, numbered in order of appearance, with TEXT saying which figure of the paper it
 //                        reproduces ("the paper's Fig 3.2", "beyond the paper"), its caption, data and provenance
 //   {{marks}}            the legend of the status marks, as the target shows them
@@ -118,7 +119,7 @@ public struct Template {
 
     /// The claims cited as `{{claim ID | no figure}}`: the failures table links them to no figure.
     static func unlinkedClaims(in text: String) -> [String] {
-        text.matches(of: /\{\{\s*claim\s+([^\s|}]+)\s*\|\s*no figure\s*\}\}/).map { String($0.output.1) }
+        text.matches(of: /\{\{\s*claim\s+([^\s|}]+)\s*\|\s*no\s+figure\s*\}\}/).map { String($0.output.1) }
     }
 
     /// Renders one source file. A placeholder may span lines (a `when` with long texts).
@@ -140,8 +141,8 @@ public struct Template {
             switch (parts.first, parts.count) {
             case ("claim", 2):
                 // `{{claim ID}}`, or `{{claim ID | no figure}}` where no figure shows the claim's statistic.
-                let spec = parts[1].split(separator: "|", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard spec.count == 1 || spec[1] == "no figure" else {
+                let spec = parts[1].split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard spec.count == 1 || spec[1].split(separator: " ") == ["no", "figure"] else {
                     throw ReportError.malformedPlaceholder(file: file, line: number, text: raw + " (the only option of a claim is `| no figure`)")
                 }
                 guard let c = claims[spec[0]] else {

@@ -69,7 +69,8 @@ private func sample(_ title: String = "WᵀW — ‖W_i‖ α") -> Drawing {
     #expect(tickLabel(0.0001) == "10^{−4}")
     #expect(tickLabel(10000) == "10^{4}")
     #expect(tickLabel(20000) == "2×10^{4}")
-    #expect(tickLabel(16384) == "16384" && tickLabel(65536) == "65536")   // in full, not a rounded 1.6×10⁴
+    #expect(tickLabel(16384) == "16384" && tickLabel(1_048_576) == "1048576")   // in full, not a rounded 1.6×10⁴
+    #expect(tickLabel(2_000_000) == "2×10^{6}")
 }
 
 private func image(_ w: Int, _ h: Int, _ fill: UInt32 = 0xFFFF_FFFF) -> RasterImage {

@@ -72,6 +72,10 @@ private func failingAfterFigure(_ citation: String) throws -> Template {
     let plain = try failingAfterFigure("{{claim F1}}")
     #expect(try t.render("{{claim F1 | no figure}}", file: "x.md", for: .markdown(figureDir: ".")) == plain.render("{{claim F1}}", file: "x.md", for: .markdown(figureDir: ".")))
     #expect(throws: ReportError.self) { try t.render("{{claim F1 | figure f}}", file: "x.md", for: .markdown(figureDir: ".")) }
+    #expect(throws: ReportError.self) { try t.render("{{claim F1 |}}", file: "x.md", for: .markdown(figureDir: ".")) }
+    // Wrapped over two lines, the option still unlinks the claim.
+    let wrapped = try failingAfterFigure("{{claim F1 | no\nfigure}}").render("{{failures-table}}", file: "x.md", for: .markdown(figureDir: "."))
+    #expect(wrapped.hasSuffix("| — |"))
 }
 
 @Test func theHeadlineCountsThePapersCheckedClaimsByStatusAndKind() throws {
