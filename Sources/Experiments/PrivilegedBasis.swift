@@ -295,15 +295,16 @@ public struct PrivilegedBasis: Experiment {
         // C8.10: how often a restart other than the best ends in the best's configuration, pooled over the densities
         // where that configuration has superposition (at the dense end every restart agrees trivially).
         let nonTrivial = r.runs.filter { run in run.signatures.first.map { $0.polysemantic > 0 || $0.represented > config.m } ?? false }
+        let matches = nonTrivial.map { run in run.signatures.dropFirst().filter { $0 == run.signatures[0] }.count }   // per density
         let others = nonTrivial.reduce(0) { $0 + $1.signatures.count - 1 }
-        let same = nonTrivial.reduce(0) { total, run in total + run.signatures.dropFirst().filter { $0 == run.signatures[0] }.count }
+        let same = matches.reduce(0, +)
         let share = others > 0 ? Double(same) / Double(others) : 0
         let shareSE = others > 0 ? (share * (1 - share) / Double(others)).squareRoot() : 0
         let similar = others > 0 ? judge(share, se: shareSE, threshold: 0.2, holdsAbove: true) : .fail
         out.append(Claim.rule("C8.10", section: sec, "Typical (not lowest-loss) solutions are often similar to the lowest-loss ones",
                               paper: "qualitative",
                               ours: "\(same) of \(others) restarts other than the best (\(String(format: "%.0f %%", 100 * share)) ± \(String(format: "%.0f %%", 100 * shareSE))) share the best's (represented, monosemantic, polysemantic) counts, at the \(nonTrivial.count) densities where the best has superposition; by density: "
-                                + nonTrivial.map { run in "\(run.signatures.dropFirst().filter { $0 == run.signatures[0] }.count) of \(run.signatures.count - 1) at 1−S = \(formatNumber(Double(run.density)))" }.joined(separator: ", "),
+                                + zip(nonTrivial, matches).map { run, k in "\(k) of \(run.signatures.count - 1) at 1−S = \(formatNumber(Double(run.density)))" }.joined(separator: ", "),
                               rule: "at least 1 in 5 of the other restarts have the best's counts, pooled over the densities where the best solution has a polysemantic neuron or more than m features; inconclusive within two standard errors of 1 in 5",
                               reason: "'often' read as at least one in five, as in C5.30; equal counts are C8.9's necessary condition for 'similar'; the restarts are independent, so the error is binomial. Set before the share was first computed",
                               status: similar).withError(shareSE, status: similar))

@@ -42,11 +42,6 @@ public struct Scale: Sendable {
 public func tickLabel(_ v: Double) -> String {
     if v == 0 { return "0" }
     let a = abs(v)
-    // A whole number below ten million that is no round multiple of a power of ten (16384) is shown in full.
-    if a >= 1e4, a < 1e7, v == v.rounded() {
-        let e = Int(Foundation.floor(Foundation.log10(a) + 1e-9)), mantissa = v / Foundation.pow(10, Double(e))
-        if abs(mantissa - mantissa.rounded()) >= 1e-6 { return v < 0 ? "−\(Int(a))" : "\(Int(a))" }
-    }
     if a >= 1e4 || a < 1e-3 {
         let e = Int(Foundation.floor(Foundation.log10(a) + 1e-9))
         let mantissa = v / Foundation.pow(10, Double(e))
@@ -55,6 +50,8 @@ public func tickLabel(_ v: Double) -> String {
             let m = Int(mantissa.rounded())
             return m == 1 ? exponent : m == -1 ? "−" + exponent : "\(m)×" + exponent
         }
+        // A whole number below ten million that is no round multiple of a power of ten (16384) is shown in full.
+        if a < 1e7, v == v.rounded() { return v < 0 ? "−\(Int(a))" : "\(Int(a))" }
         return String(format: "%.1f", mantissa) + "×" + exponent
     }
     if v == v.rounded() { return String(format: "%.0f", v) }
