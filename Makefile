@@ -1,6 +1,7 @@
 # Toy Models of Superposition, reproduced.
 #   make paper              build (release), run every experiment (cached), render figures, write the report
 #   make paper FORCE=1      ignore the cache and retrain everything
+#   make paper TIER=large   also train the large tier (E1 at n = 65,536; hours) and commit it to paper/tiers/
 #   make paper THREADS=1    train on one thread (results are identical)
 #   make test               run the tests
 #   make check              re-render every figure and compare figures and claims with the committed baselines
@@ -16,6 +17,8 @@ THREADS ?= $(shell nproc)
 FORCE ?=
 PAPER := .build/release/paper
 FORCE_FLAG := $(if $(filter 1 yes true,$(FORCE)),--force,)
+TIER ?=
+TIER_FLAG := $(if $(TIER),--tier $(TIER),)
 
 
 .PHONY: setup test-setup install-packages build paper test check publish bench bench-torch crosscheck torch-golden clean
@@ -45,7 +48,7 @@ build: setup
 	swift build -c release --product paper
 
 paper: build
-	$(PAPER) build --threads $(THREADS) $(FORCE_FLAG)
+	$(PAPER) build --threads $(THREADS) $(FORCE_FLAG) $(TIER_FLAG)
 
 test: test-setup
 	swift test

@@ -65,6 +65,8 @@ public protocol Experiment: Sendable {
     /// seconds (tests, `PAPER_SMOKE=1`). Its numbers mean nothing. Written at the end of the experiment's file, after
     /// `// MARK: - Smoke`, which leaves it out of the code hash.
     var smoke: Self { get }
+    /// A number proportional to the time `run` takes (for the estimate of a tier run's full cost), or nil.
+    var trainingWork: Double? { get }
     /// Trains and measures. Deterministic: a function of the config only (never of the thread count).
     func run(_ context: RunContext) throws -> Results
     /// The figures: a pure function of the results.
@@ -77,6 +79,7 @@ extension Experiment {
     public func validate() throws {}
     public var independentSeeds: Int { 3 }
     public var exactClaims: Set<String> { [] }
+    public var trainingWork: Double? { nil }
 }
 
 extension Experiment where Config: SeededConfig {
@@ -123,9 +126,18 @@ func codeDependencies(_ files: [String], table: [String: String]) -> (code: [Str
     return (code, missing)
 }
 
+/// Which builds train an experiment: every build (`paper`), or only `paper build --tier large`, whose run is committed
+/// as a snapshot (paper/tiers/) that every other build shows, marked with where it came from.
+public enum Tier: String, Sendable, CaseIterable {
+    case paper, large
+}
+
 /// A type-erased experiment, as the pipeline sees it.
 public struct AnyExperiment: Sendable {
     public let id: String
+    public let tier: Tier
+    /// The experiment's `trainingWork` for one seed.
+    public let trainingWork: Double?
     public let title: String
     public let section: String
     /// The root seed of each independent seed; the first is the experiment's own.
@@ -158,8 +170,9 @@ public struct AnyExperiment: Sendable {
     /// - Parameters:
     ///   - code: the source hashes to key by (the build's own by default; tests pass others).
     ///   - seeds: the number of independent seeds, when not the experiment's own (the smoke run uses one).
-    public init<E: Experiment>(_ e: E, code table: [String: String]? = nil, seeds count: Int? = nil) {
-        id = e.id; title = e.title; section = e.section
+    ///   - tier: the builds that train it (its smoke version is trained by every build).
+    public init<E: Experiment>(_ e: E, code table: [String: String]? = nil, seeds count: Int? = nil, tier: Tier = .paper) {
+        id = e.id; title = e.title; section = e.section; self.tier = tier; trainingWork = e.trainingWork
         let (code, missing) = codeDependencies(e.sourceFiles, table: table ?? codeHashes)
         let variants = (0..<max(1, count ?? e.independentSeeds)).map { e.reseeded(independentSeed(e.seed, $0)) }
         seeds = variants.map(\.seed)
@@ -176,7 +189,7 @@ public struct AnyExperiment: Sendable {
             do { v.config = try JSONDecoder().decode(E.Config.self, from: data) } catch {
                 throw VariantError("the config does not fit \(e.id)'s fields: \(describe(error))")
             }
-            return AnyExperiment(v, code: table, seeds: count ?? e.independentSeeds)
+            return AnyExperiment(v, code: table, seeds: count ?? e.independentSeeds, tier: tier)
         }
         smokeBody = { AnyExperiment(e.smoke, code: table, seeds: 1) }
         fieldsBody = { Variant.fields(of: e.config) }

@@ -72,7 +72,7 @@ extension Pipeline {
         let lock = try FileLock(paths.cache.appendingPathComponent("lock"), wait: true, log: log)
         defer { lock.release() }
         removeStaleTemporaries()
-        let production = try produce(experiments, force: false, threads: threads)
+        let production = try produce(experiments, force: false, threads: threads, snapshots: true)
         let out = paths.check
         try? FileManager.default.removeItem(at: out)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
@@ -137,7 +137,7 @@ extension Pipeline {
         }
         let lock = try FileLock(paths.cache.appendingPathComponent("lock"), wait: true, log: log)
         defer { lock.release() }
-        let production = try produce(experiments, force: false, threads: threads)
+        let production = try produce(experiments, force: false, threads: threads, snapshots: true)
         let known = production.figures.map(\.name)
         for n in names where !known.contains(n) {
             throw PipelineError.io("unknown figure '\(n)'; known figures: \(known.joined(separator: ", "))")

@@ -36,6 +36,10 @@ public struct BuildSummary: Sendable {
     public var claims: [Claim] = []
     public var figuresWritten = 0
     public var seconds: Double = 0
+    /// Experiments of an opt-in tier rendered from their committed snapshot.
+    public var fromSnapshot: [String] = []
+    /// The config hash of each experiment's recorded tier run (its snapshot's), by experiment.
+    public var snapshotHashes: [String: String] = [:]
     /// Seconds spent per experiment (training or loading, plus rendering).
     public var experimentSeconds: [String: Double] = [:]
 
@@ -43,7 +47,8 @@ public struct BuildSummary: Sendable {
     public var line: String {
         "claims: \(count(.pass)) passed, \(count(.fail)) failed, \(count(.inconclusive)) inconclusive, \(count(.unchecked)) unchecked"
             + " (exact: \(claims.filter { $0.kind == .exact && $0.status == .pass }.count) of \(claims.filter { $0.kind == .exact }.count) pass) · "
-            + "\(trained.count) trained, \(cached.count) cached · wall time \(String(format: "%.1f", seconds)) s"
+            + "\(trained.count) trained, \(cached.count) cached" + (fromSnapshot.isEmpty ? "" : ", \(fromSnapshot.count) from committed snapshots")
+            + " · wall time \(String(format: "%.1f", seconds)) s"
     }
 }
 
@@ -75,12 +80,23 @@ struct Production {
     var figureData: [String: Data] = [:]
     var claims: [Claim] = []
     var summary = BuildSummary()
+    /// Where each tier experiment's results came from, for the report's `{{tier ID}}`.
+    var tierNotes: [String: String] = [:]
+    /// The snapshots of the tier experiments this build trained, written after the report.
+    var newSnapshots: [TierSnapshot] = []
 }
 
 public struct Pipeline: Sendable {
     public let experiments: [AnyExperiment]
     public let paths: Paths
     public let log: @Sendable (String) -> Void
+    /// The tiers this build trains; experiments of any other tier are rendered from their committed snapshots.
+    public var tiers: Set<Tier> = [.paper]
+    /// `--set` values and a seed count for the experiments of the opt-in tiers this build trains (a reduced run).
+    public var tierSets: [String] = []
+    public var tierSeeds: Int? = nil
+    /// Whether a tier build may replace a snapshot whose run is closer to the tier's config than its own.
+    public var replaceSnapshots = false
 
     public init(experiments: [AnyExperiment] = Registry.all, paths: Paths, log: @escaping @Sendable (String) -> Void = { print($0) }) {
         self.experiments = experiments; self.paths = paths; self.log = log
@@ -108,6 +124,9 @@ public struct Pipeline: Sendable {
                 lines.append("\(label): the cache entry was computed under another key; it would be retrained\n" + keyDiff(old: old, new: key))
             }
         }
+        if e.tier != .paper && !tiers.contains(e.tier) {
+            lines.insert("\(e.id) is in the \(e.tier.rawValue) tier: a build without --tier \(e.tier.rawValue) shows its recorded run, \(paths.snapshotPath(e.id)), and trains nothing; with it:", at: 0)
+        }
         return lines.joined(separator: "\n") + "\nkey of seed 1 (\(e.configHash)): \(e.key)"
     }
 
@@ -123,12 +142,12 @@ public struct Pipeline: Sendable {
     public func build(names: [String] = [], force: Bool = false, threads: Int, writeReport: Bool = true,
                       provenance: ((BuildSummary) -> String)? = nil) throws -> BuildSummary {
         let start = Date()
-        let chosen = try select(names)
+        let chosen = try withTierOverrides(try select(names))
         try validate(chosen)
         let lock = try FileLock(paths.cache.appendingPathComponent("lock"), wait: true, log: log)
         defer { lock.release() }
         removeStaleTemporaries()
-        var production = try produce(chosen, force: force, threads: threads)
+        var production = try produce(chosen, force: force, threads: threads, snapshots: true)
         for f in production.figures {
             if try Files.write(f.svg, to: paths.figures.appendingPathComponent("\(f.name).svg")) { production.summary.figuresWritten += 1 }
             if try Files.write(f.png, to: paths.figures.appendingPathComponent("\(f.name).png")) { production.summary.figuresWritten += 1 }
@@ -136,6 +155,9 @@ public struct Pipeline: Sendable {
         production.summary.seconds = Date().timeIntervalSince(start)
         if writeReport && names.isEmpty {
             try writeReportFiles(production, provenance: provenance?(production.summary) ?? "")
+        }
+        for snapshot in production.newSnapshots {
+            try Files.write(try canonicalJSON(snapshot, pretty: true), to: paths.snapshot(snapshot.experiment))
         }
         appendRunLog(production.summary, threads: threads, force: force)
         return production.summary
@@ -156,10 +178,15 @@ public struct Pipeline: Sendable {
 
     /// Results (from the cache or trained), figures rendered in memory, and claims. Call with the lock held.
     /// `causes`: apply paper/causes.tsv (the paper's runs; a variant's claims carry no cause).
-    func produce(_ chosen: [AnyExperiment], force: Bool, threads: Int, causes applyCauses: Bool = true) throws -> Production {
+    /// `snapshots`: render an opt-in tier's experiments that this build does not train from their committed snapshots,
+    /// and write the snapshot of each one it does train (a build; a variant run trains whatever it is given).
+    func produce(_ chosen: [AnyExperiment], force: Bool, threads: Int, causes applyCauses: Bool = true,
+                 snapshots: Bool = false) throws -> Production {
         let cache = ResultsCache(directory: paths.cache)
         var p = Production()
         let ctx = RunContext(threads: threads, log: log)
+        // Every snapshot this build renders is read, and every one it would replace checked, before any training.
+        let committed = snapshots ? try readSnapshots(chosen) : [:]
         // Read before any training, so that a malformed table stops the run at once.
         var causes: [String: FailureCause] = [:]
         if applyCauses, let text = try? String(contentsOf: paths.causes, encoding: .utf8) {
@@ -168,15 +195,22 @@ public struct Pipeline: Sendable {
         for (k, e) in chosen.enumerated() {
             let t0 = Date()
             let tag = "[\(k + 1)/\(chosen.count)] \(e.id)"
+            if let snap = committed[e.id] {
+                try renderSnapshot(e, snap, into: &p)
+                log("\(tag) … from its committed snapshot (\(e.tier.rawValue) tier)")
+                p.summary.experimentSeconds[e.id] = Date().timeIntervalSince(t0)
+                continue
+            }
             var seedResults: [Data] = []
             var trainedAny = false, cachedAny = false
             func train(_ s: Int) throws -> Data {
-                let d: Data, recorder = WeightRecorder()
+                let d: Data, recorder = WeightRecorder(), started = Date()
                 do { d = try WeightRecorder.$current.withValue(recorder) { try e.run(seed: s, ctx) } }
                 catch { throw PipelineError.experimentFailed(e.id, "\(error)") }
                 // The trained weights first: a results entry never stands without its weights beside it.
                 try cache.store(id: e.weightsID(s), key: e.keys[s], payload: try WeightsPayload.encode(recorder.instances))
                 try cache.store(id: e.cacheID(s), key: e.keys[s], payload: d)
+                recordTraining(cache, id: e.cacheID(s), key: e.keys[s], started: started, threads: threads)
                 trainedAny = true
                 return d
             }
@@ -212,15 +246,17 @@ public struct Pipeline: Sendable {
                 p.summary.cached.append(e.id)
                 log("\(tag) … cached\(seedNote)")
             }
-            for f in out.figures {
-                let (svg, layout) = try f.drawing.svgAndLayout()
-                let problems = layout.problems()
-                for problem in problems { log("warning: figure \(f.name): \(problem)") }
-                p.figures.append(RenderedFigure(name: f.name, caption: f.caption, svg: svg, png: try f.drawing.png(), layout: layout,
-                                                layoutProblems: problems, experiment: e.id, configHash: e.configHash, seeds: e.seeds))
+            if snapshots && e.tier != .paper {
+                // Rendered from the snapshot it writes, exactly as every later build will render it.
+                let snap = try makeSnapshot(e, results: seedResults, cache: cache)
+                p.newSnapshots.append(snap)
+                try renderSnapshot(e, snap, into: &p, fromCommitted: false)
+            } else {
+                p.figures += try renderFigures(out.figures, experiment: e.id, configHash: e.configHash, seeds: e.seeds)
+                if !out.figures.isEmpty { p.figureData[e.id] = seedResults[0] }
+                p.claims += out.claims
+                p.tierNotes[e.id] = "These results were computed by this build (or taken from its cache under the current key)."
             }
-            if !out.figures.isEmpty { p.figureData[e.id] = seedResults[0] }
-            p.claims += out.claims
             p.summary.experimentSeconds[e.id] = Date().timeIntervalSince(t0)
         }
         // A run of some experiments leaves the causes of the others' claims for the run that has them; a full run
@@ -232,6 +268,17 @@ public struct Pipeline: Sendable {
         p.claims = try CausesFile.apply(causes, to: p.claims, file: "paper/causes.tsv")
         p.summary.claims = p.claims
         return p
+    }
+
+    /// SVG, PNG and text layout of each figure, warning of layout problems.
+    func renderFigures(_ figures: [FigureOutput], experiment: String, configHash: String, seeds: [UInt64]) throws -> [RenderedFigure] {
+        try figures.map { f in
+            let (svg, layout) = try f.drawing.svgAndLayout()
+            let problems = layout.problems()
+            for problem in problems { log("warning: figure \(f.name): \(problem)") }
+            return RenderedFigure(name: f.name, caption: f.caption, svg: svg, png: try f.drawing.png(), layout: layout,
+                                  layoutProblems: problems, experiment: experiment, configHash: configHash, seeds: seeds)
+        }
     }
 
     /// paper/report.md, paper/claims.json, the README's outcome and site/ (the page, each figure's SVG and the data
@@ -255,7 +302,8 @@ public struct Pipeline: Sendable {
         }
         let refs = production.figures.map { $0.ref(data: dataFile($0.experiment)) }
         let template = try Template(claims: claims, figures: refs, sources: sources, commit: commitDescription(),
-                                    crossCheck: try readCrossCheck(), crossCheckNotes: try readCrossCheckNotes())
+                                    crossCheck: try readCrossCheck(), crossCheckNotes: try readCrossCheckNotes(),
+                                    tierNotes: production.tierNotes)
         var md: [String] = [], html: [String] = []
         for (name, text) in sources {
             md.append(try template.render(text, file: name, for: .markdown(figureDir: "../figures")))

@@ -16,8 +16,8 @@ extension Pipeline {
         let commit = commitDescription() ?? "unknown"
         let stamp = ISO8601DateFormatter().string(from: Date())
         var rows = experiments.map { e in
-            "<tr><td>\(htmlEscape(e.id))</td><td>\(htmlEscape(e.section))</td><td><code>\(e.configHash)</code></td>"
-                + "<td>\(s.experimentSeconds[e.id].map { String(format: "%.1f s", $0) } ?? "—")</td></tr>"
+            "<tr><td>\(htmlEscape(e.id))</td><td>\(htmlEscape(e.section))</td><td><code>\(s.snapshotHashes[e.id] ?? e.configHash)</code></td>"
+                + "<td>\(s.fromSnapshot.contains(e.id) ? "its tier's committed snapshot (paper/tiers/)" : s.experimentSeconds[e.id].map { String(format: "%.1f s", $0) } ?? "—")</td></tr>"
         }
         rows.insert("<tr><th>experiment</th><th>section</th><th>config hash</th><th>time in this run</th></tr>", at: 0)
         return """

@@ -27,6 +27,7 @@ public enum Registry {
         AnyExperiment(L1Regularisation()),
         AnyExperiment(NonlinearCompression()),
         AnyExperiment(DensePhase()),
+        AnyExperiment(DensePhase(id: "dense-large", config: .large, claimSuffix: "-L"), tier: .large),
         AnyExperiment(ScalingLaws()),
         AnyExperiment(SparseBasis()),
         AnyExperiment(VSAPrimitives()),

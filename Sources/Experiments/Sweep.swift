@@ -139,10 +139,11 @@ extension Pipeline {
                 try? FileManager.default.removeItem(at: marker)
                 return false
             }
-            let recorder = WeightRecorder()
+            let recorder = WeightRecorder(), started = Date()
             let d = try WeightRecorder.$current.withValue(recorder) { try v.run(seed: t.seed, RunContext(threads: threads, log: log)) }
             try cache.store(id: v.weightsID(t.seed), key: v.keys[t.seed], payload: try WeightsPayload.encode(recorder.instances))
             try cache.store(id: v.cacheID(t.seed), key: v.keys[t.seed], payload: d)
+            recordTraining(cache, id: v.cacheID(t.seed), key: v.keys[t.seed], started: started, threads: threads)
             try? FileManager.default.removeItem(at: marker)
             return true
         } catch {

@@ -197,12 +197,7 @@ struct Bench: ParsableCommand {
     /// The kernel family OpenBLAS chose for this processor (or was told to use by OPENBLAS_CORETYPE).
     func openBLASCore() -> String { String(cString: openblas_get_corename()) }
 
-    static func cpuName() -> String {
-        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let name = info.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last ?? "unknown"
-        let family = info.split(separator: "\n").first { $0.hasPrefix("cpu family") }?.split(separator: ":").last ?? "?"
-        return "\(name.trimmingCharacters(in: .whitespaces)) (family \(family.trimmingCharacters(in: .whitespaces)))"
-    }
+    static func cpuName() -> String { machineName() }
 
     func python(_ args: [String], input: Data) throws -> Data {
         guard FileManager.default.isExecutableFile(atPath: python) else {

@@ -57,12 +57,33 @@ struct Common: ParsableArguments {
 }
 
 struct Build: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run every experiment, render the figures and write the report.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run every experiment, render the figures and write the report.",
+        discussion: """
+            Experiments of the large tier (E1 at n = 65,536; hours on 2 cores) are trained only with --tier large, \
+            which also commits their results to paper/tiers/; every other build shows those committed results, \
+            marked with the run that made them. --seeds and --set reduce the tier's run (the snapshot records how).
+            """)
     @OptionGroup var common: Common
     @Flag(help: "Ignore the cache and retrain everything.") var force = false
+    @Option(help: ArgumentHelp("Also train this opt-in tier (large) and commit its results.", valueName: "tier")) var tier: String?
+    @Option(help: "Independent seeds for the tier's experiments (default: their own).") var seeds: Int?
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config field of the tier's experiments (repeatable).", valueName: "key=value"))
+    var sets: [String] = []
+
+    @Flag(help: "Replace a committed tier snapshot that is closer to the tier's config than this run.") var replace = false
 
     func run() throws {
-        let p = try common.pipeline
+        if let tier, Tier(rawValue: tier) == nil || tier == Tier.paper.rawValue {
+            throw CLIError("unknown tier '\(tier)'; the opt-in tiers are: " + Tier.allCases.filter { $0 != .paper }.map(\.rawValue).joined(separator: ", "))
+        }
+        if tier == nil && (seeds != nil || !sets.isEmpty || replace) {
+            throw CLIError("--seeds, --set and --replace apply to a tier's experiments: add --tier large")
+        }
+        var p = try common.pipeline
+        p.replaceSnapshots = replace
+        if let tier = tier.flatMap(Tier.init(rawValue:)) { p.tiers.insert(tier) }
+        p.tierSets = sets; p.tierSeeds = seeds
         let s = try p.build(force: force, threads: common.threads)
         print("wrote figures/, paper/report.md, paper/claims.json, site/index.html")
         let total = s.experimentSeconds.values.reduce(0, +)
@@ -142,13 +163,6 @@ func jsonErrorLine(_ error: Error) -> String {
     return "\(error)"
 }
 
-/// The command as typed, for provenance.
-func commandLine() -> String {
-    (["paper"] + CommandLine.arguments.dropFirst()).map { a in
-        a.contains(where: { " \"'$".contains($0) }) ? "'" + a.replacingOccurrences(of: "'", with: "'\\''") + "'" : a
-    }.joined(separator: " ")
-}
-
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
@@ -186,7 +200,7 @@ struct List: ParsableCommand {
     func run() throws {
         let p = try common.pipeline
         for e in p.experiments {
-            let cached = p.isCached(e) ? "cached" : "not cached"
+            let cached = e.tier != .paper ? "\(e.tier.rawValue) tier" : p.isCached(e) ? "cached" : "not cached"
             print("\(e.id.padding(toLength: 14, withPad: " ", startingAt: 0)) \(e.section.padding(toLength: 22, withPad: " ", startingAt: 0)) \(cached.padding(toLength: 11, withPad: " ", startingAt: 0)) \(e.title)")
         }
     }

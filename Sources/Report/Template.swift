@@ -18,6 +18,8 @@
 //   {{crosscheck}}       the PyTorch cross-check (paper/crosscheck.json): its summary, provenance and every covered
 //                        claim beside ours (agrees, differs, stale)
 //   {{crosscheck-line}}  its one-line summary ("k of n cross-checked claims agree"), or that there is none
+//   {{tier ID}}          where experiment ID's results come from: this build, or (an opt-in tier's experiment) the
+//                        committed run that trained them, with its provenance
 // An unknown or malformed placeholder is an error naming the file and line.
 
 import Foundation
@@ -57,6 +59,8 @@ public struct Template {
     public let claims: [String: Claim]
     public let orderedClaims: [Claim]
     public let figures: [String: FigureRef]
+    /// Where each experiment's results come from (`{{tier ID}}`), by experiment.
+    public let tierNotes: [String: String]
     /// Each figure's number, in order of first appearance in the sources.
     public let figureNumbers: [String: Int]
     /// For each claim cited in the prose, the figure placed nearest before it in the same file (else the first after).
@@ -77,8 +81,9 @@ public struct Template {
     /// - Parameter sources: the report's source files (name, text), scanned for the order of figures and citations.
     /// - Parameter crossCheckNotes: what we found where a covered claim differs (paper/crosscheck-notes.tsv), by ID.
     public init(claims: [Claim], figures: [FigureRef], sources: [(file: String, text: String)] = [], commit: String? = nil,
-                crossCheck: CrossCheckFile? = nil, crossCheckNotes: [String: String] = [:]) throws {
+                crossCheck: CrossCheckFile? = nil, crossCheckNotes: [String: String] = [:], tierNotes: [String: String] = [:]) throws {
         self.crossCheck = crossCheck
+        self.tierNotes = tierNotes
         comparisons = Dictionary((try crossCheck?.comparisons(with: claims, notes: crossCheckNotes) ?? []).map { ($0.id, $0) },
                                  uniquingKeysWith: { a, _ in a })
         var byId: [String: Claim] = [:]
@@ -177,6 +182,12 @@ public struct Template {
                 result += failuresTable(target: target)
             case ("crosscheck", 1):
                 result += crossCheckSection(target: target)
+            case ("tier", 2):
+                guard let note = tierNotes[parts[1]] else {
+                    throw ReportError.unknownPlaceholder(file: file, line: number, text: raw,
+                                                         known: "experiments: " + tierNotes.keys.sorted().joined(separator: ", "))
+                }
+                result += note
             case ("crosscheck-line", 1):
                 result += crossCheckLine() ?? "No cross-check against a second implementation is on record."
             case ("spread", 2), ("value", 2), ("paper", 2), ("when", 2):
