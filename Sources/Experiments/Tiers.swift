@@ -148,7 +148,7 @@ extension Pipeline {
             }
             guard !replaceSnapshots, FileManager.default.fileExists(atPath: paths.snapshot(e.id).path),
                   let old = try? TierSnapshot.read(paths.snapshot(e.id), rel: rel, experiment: e.id, tier: e.tier.rawValue) else { continue }
-            let base = experiments.first { $0.id == e.id } ?? e
+            let base = (try? experiment(named: e.id)) ?? e
             let changes = self.changes(e, from: base)
             if changes.count > old.changes.count || e.seeds.count < old.seeds.count {
                 throw PipelineError.io("\(rel) records a run closer to the \(e.tier.rawValue) tier's config (\(old.seeds.count) seeds, \(old.changes.count) changed fields) "
@@ -161,7 +161,7 @@ extension Pipeline {
     /// The snapshot of a tier experiment this build trained (or found in the cache): its results, the training record
     /// of each seed, and how its config departs from the registry's.
     func makeSnapshot(_ e: AnyExperiment, results: [Data], cache: ResultsCache) throws -> TierSnapshot {
-        let base = experiments.first { $0.id == e.id } ?? e
+        let base = (try? experiment(named: e.id)) ?? e
         let changes = changes(e, from: base)
         return TierSnapshot(experiment: e.id, tier: e.tier.rawValue, command: commandLine(),
                             training: e.keys.indices.map { cache.record(id: e.cacheID($0), key: e.keys[$0]) },
@@ -212,7 +212,7 @@ extension Pipeline {
             let trainers = Set(records.map(\.command)).subtracting([s.command])
             if !trainers.isEmpty { parts.append("Trained by " + trainers.sorted().map { "`\($0)`" }.joined(separator: "; ") + ".") }
             if !s.changes.isEmpty, let work = current.trainingWork, work > 0,
-               let full = experiments.first(where: { $0.id == s.experiment }), let fullWork = full.trainingWork {
+               let full = try? experiment(named: s.experiment), let fullWork = full.trainingWork {
                 let estimate = seconds / Double(records.count) * fullWork * Double(full.seeds.count) / work
                 parts.append("The whole tier (\(full.seeds.count) seeds at the tier's config) would take roughly \(formatDuration(estimate)) of "
                              + "training at this run's speed: a rough estimate that takes the time as proportional to steps·batch·n·m "

@@ -146,13 +146,13 @@ struct Bench: ParsableCommand {
                             flop: 2.0 * Double(batch * w.n * w.m), torch: nil, against: w.ceiling))
         }
         if json {
-            let object: [String: Any] = ["sgemm_gflops": ceiling, "sgemm_kernel": openBLASCore(), "cpu": Bench.cpuName(),
+            let object: [String: Any] = ["sgemm_gflops": ceiling, "sgemm_kernel": openBLASCore(), "cpu": machineName(),
                                          "threads": threads, "kernel_width": KernelWidth.wide ? 16 : 8, "workloads": rows]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("processor: \(Bench.cpuName()), \(threads) threads, engine on SIMD\(KernelWidth.wide ? 16 : 8); sgemm 2048³ ceiling "
+        print("processor: \(machineName()), \(threads) threads, engine on SIMD\(KernelWidth.wide ? 16 : 8); sgemm 2048³ ceiling "
               + "\(String(format: "%.1f", ceiling)) GFLOP/s (OpenBLAS \(openBLASCore()) kernel)")
         print("workload            n    m  inst  batch    steps/s   ms/step  GFLOP/s  %sgemm   torch/s  speedup")
         for r in rows {
@@ -196,8 +196,6 @@ struct Bench: ParsableCommand {
 
     /// The kernel family OpenBLAS chose for this processor (or was told to use by OPENBLAS_CORETYPE).
     func openBLASCore() -> String { String(cString: openblas_get_corename()) }
-
-    static func cpuName() -> String { machineName() }
 
     func python(_ args: [String], input: Data) throws -> Data {
         guard FileManager.default.isExecutableFile(atPath: python) else {

@@ -437,7 +437,7 @@ struct CrossCheck: ParsableCommand {
     func run() throws {
         let p = try common.pipeline
         let t0 = Date()
-        let file = try p.crossCheck(names: only, seeds: seeds, python: python, script: script, threads: common.threads, machine: Bench.cpuName())
+        let file = try p.crossCheck(names: only, seeds: seeds, python: python, script: script, threads: common.threads, machine: machineName())
         print("wrote paper/crosscheck.json: \(file.claims.count) claims of \(file.experiments.map(\.id).joined(separator: ", ")) "
               + "in \(String(format: "%.0f", Date().timeIntervalSince(t0))) s")
     }
