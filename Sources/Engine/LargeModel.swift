@@ -202,7 +202,7 @@ public enum LargeTrainer {
         var curve: [Float] = []
         for t in 0..<recipe.steps {
             sampler.fill(&batch, count: B, rng: &rng)
-            let loss = state.lossAndGradient(batch, l1: spec.l1, threads: threads)
+            let loss = state.lossAndGradient(batch, l1: spec.l1, threads: threads, allRows: frozen)
             guard loss.isFinite else { throw EngineError.diverged(instance: 0, step: t, what: "loss \(loss)") }
             if t % recipe.logEvery == 0 || t == recipe.steps - 1 { curve.append(loss); log?(t, loss) }
             let lr = recipe.rate(t)
@@ -217,7 +217,8 @@ public enum LargeTrainer {
                     }
                 }
             } else {
-                adamW.step(&state.w, state.gw, AdamWStep(recipe, lr: lr, step: t + 1), threads: threads)
+                adamW.step(&state.w, state.gw, rows: n, width: m, hasGradient: state.rowHasGradient,
+                           AdamWStep(recipe, lr: lr, step: t + 1), threads: threads)
                 if spec.gamma != 0 { signedDecay(&state.w, n: n, m: m, factor: lr * spec.gamma) }
             }
             adamB.step(&state.b, state.gb, AdamWStep(recipe, lr: lr, step: t + 1))
@@ -288,18 +289,27 @@ public enum LargeTrainer {
     }
 }
 
-/// Adam's first and second moments for one parameter array.
 /// Parameters, gradients and scratch of one large model.
 struct LargeState {
     let n: Int, m: Int
     var w: [Float], b: [Float]
     var gw: [Float], gb: [Float]
-    /// Hidden vectors in slabs of 32 samples for the output tiles (`hSlabIndex`), row-major (batch × m), their
-    /// gradients (batch × m), and the positive outputs per row block.
+    /// Hidden vectors in slabs of 32 samples for the output tiles (`hSlabIndex`), row-major (batch × m), and their
+    /// gradients (batch × m).
     var ht: [Float], hr: [Float], dh: [Float]
-    var positives: [[Positive]]
+    /// The positive outputs of inactive features, per row block, and each block's entries regrouped by sample (for
+    /// dh): scratch kept from step to step (and shared by copies of the state).
+    let positives: [BlockPositives]
+    let bySample: [BlockBySample]
+    /// Whether row j of gW holds its gradient; a row with neither a positive output nor an active feature in the batch
+    /// has a gradient of +0, and unless every row is asked for (`lossAndGradient`'s allRows) it is not written.
+    var rowHasGradient: [Bool]
+    /// Bit s % 32 of word j·⌈B/32⌉ + s / 32 is set while feature j is active in sample s (set and cleared around
+    /// each pass of the output tiles, which leave those outputs out).
+    var activeBits: [UInt32]
 
-    struct Positive { var sample: Int32; var row: Int32; var out: Float }
+    /// A positive output: its sample and b_j + W_j·h_s.
+    struct Entry { var sample: Int32; var out: Float }
 
     init(n: Int, m: Int, batch: Int) {
         self.n = n; self.m = m
@@ -307,7 +317,14 @@ struct LargeState {
         gw = w; gb = b
         hr = .init(repeating: 0, count: m * batch); dh = hr
         ht = .init(repeating: 0, count: hSlabbedCount(m: m, batch: batch))
-        positives = .init(repeating: [], count: (n + LargeTrainer.blockRows - 1) / LargeTrainer.blockRows)
+        activeBits = .init(repeating: 0, count: n * ((batch + hSlab - 1) / hSlab))
+        rowHasGradient = .init(repeating: true, count: n)
+        let blocks = (n + LargeTrainer.blockRows - 1) / LargeTrainer.blockRows
+        positives = (0..<blocks).map { [n] blk in
+            let rows = min(n, (blk + 1) * LargeTrainer.blockRows) - blk * LargeTrainer.blockRows
+            return BlockPositives(rows: rows, groups: (rows + 3) / 4)
+        }
+        bySample = (0..<blocks).map { _ in BlockBySample() }
     }
 
     /// h_s = Σ_a x_a W_a, row-major in hr and in slabs in ht; parallel over chunks of samples (each h_s is its own
@@ -331,187 +348,187 @@ struct LargeState {
         }
     }
 
-    /// For every row block in parallel: every (sample, row) whose pre-activation b_j + W_j·h_s is positive.
-    mutating func findPositives(batch B: Int, threads: Int) {
-        let rowsPer = LargeTrainer.blockRows, blocks = positives.count
-        let out = Slots<[Positive]>(count: blocks)
-        let (n, m) = (self.n, self.m)
+    /// Row blocks of the output tiles.
+    var blocks: Int { positives.count }
+
+    /// For every row block in parallel: every (sample, row) whose pre-activation b_j + W_j·h_s is positive and whose
+    /// feature is inactive in the sample, into `positives`.
+    mutating func findPositives(_ x: ActiveBatch, threads: Int) {
+        let B = x.count, slabs = (B + hSlab - 1) / hSlab
+        let rowsPer = LargeTrainer.blockRows, blocks = self.blocks
+        if activeBits.count < n * slabs { activeBits = .init(repeating: 0, count: n * slabs) }
+        func markActive(_ on: Bool) {
+            for s in 0..<B {
+                for e in x.start[s]..<x.start[s + 1] {
+                    let i = Int(x.index[e]) * slabs + s / hSlab, bit = UInt32(1) << UInt32(s % hSlab)
+                    activeBits[i] = on ? activeBits[i] | bit : activeBits[i] & ~bit
+                }
+            }
+        }
+        markActive(true)
+        let (n, m, positives) = (self.n, self.m, self.positives)
         w.withUnsafeBufferPointer { w in
             b.withUnsafeBufferPointer { b in
                 ht.withUnsafeBufferPointer { ht in
-                    let (w, b, ht) = (ReadBox(w), ReadBox(b), ReadBox(ht))
-                    parallelFor(blocks, threads: threads) { blk in
-                        // Slabs of samples outside, the block's groups of 4 rows inside: a slab of h stays in cache
-                        // while every row of the block meets it. Each group keeps its own list, and the lists are
-                        // joined in row order, so the positives come out as a group-by-group sweep would give them.
-                        let lo = blk * rowsPer, hi = min(n, lo + rowsPer)
-                        let groups = (hi - lo + 3) / 4
-                        var perGroup = [[Positive]](repeating: [], count: groups)
-                        var s0 = 0
-                        while KernelWidth.wide && s0 + 32 <= B {
-                            var g = 0
-                            while g + 1 < groups {   // two groups at once; the first is whole
-                                let j = lo + 4 * g
-                                positiveTileWide8(w.buffer, b.buffer, ht.buffer, m: m, row: j, rows: min(8, hi - j), s0: s0,
-                                                  into: &perGroup, group: g)
-                                g += 2
+                    activeBits.withUnsafeBufferPointer { act in
+                        let (w, b, ht, act) = (ReadBox(w), ReadBox(b), ReadBox(ht), ReadUInt32Box(act))
+                        parallelFor(blocks, threads: threads) { blk in
+                            // Slabs of samples outside, the block's groups of 4 rows inside: a slab of h stays in
+                            // cache while every row of the block meets it.
+                            let lo = blk * rowsPer, hi = min(n, lo + rowsPer)
+                            let groups = (hi - lo + 3) / 4
+                            let found = positives[blk]
+                            found.clear()
+                            let sink = TileSink(active: act.p, slabs: slabs, firstRow: lo, scratch: found.scratch)
+                            var s0 = 0
+                            while KernelWidth.wide && s0 + 32 <= B {
+                                var g = 0
+                                while g + 1 < groups {   // two groups at once; the first is whole
+                                    let j = lo + 4 * g
+                                    positiveTileWide8(w.buffer, b.buffer, ht.buffer, m: m, row: j, rows: min(8, hi - j), s0: s0,
+                                                      group: g, sink: sink, into: found)
+                                    g += 2
+                                }
+                                if g < groups {
+                                    let j = lo + 4 * g
+                                    positiveTileWide(w.buffer, b.buffer, ht.buffer, m: m, B: B, row: j, rows: min(4, hi - j), s0: s0,
+                                                     group: g, sink: sink, into: found)
+                                }
+                                s0 += 32
                             }
-                            if g < groups {
-                                let j = lo + 4 * g
-                                positiveTileWide(w.buffer, b.buffer, ht.buffer, m: m, B: B, row: j, rows: min(4, hi - j), s0: s0, into: &perGroup[g])
+                            while s0 < B {
+                                for g in 0..<groups {
+                                    let j = lo + 4 * g
+                                    positiveTile(w.buffer, b.buffer, ht.buffer, m: m, B: B, row: j, rows: min(4, hi - j), s0: s0,
+                                                 group: g, sink: sink, into: found)
+                                }
+                                s0 += 16
                             }
-                            s0 += 32
                         }
-                        while s0 < B {
-                            for g in 0..<groups {
-                                let j = lo + 4 * g
-                                positiveTile(w.buffer, b.buffer, ht.buffer, m: m, B: B, row: j, rows: min(4, hi - j), s0: s0, into: &perGroup[g])
-                            }
-                            s0 += 16
-                        }
-                        out[blk] = Array(perGroup.joined())
                     }
                 }
             }
         }
-        for i in 0..<blocks { positives[i] = out[i]! }
+        markActive(false)
     }
 
     /// The squared-error gradient of the batch (into gw, gb) and its mean per-sample loss, plus λ·mean_i ‖W_i‖₁.
     /// Every sum runs in an order fixed by the data, never by the thread count: gW_j and gb_j sum their positive
     /// inactive outputs in sample order, then the active rows' terms in sample order; dh_s sums its positive inactive
     /// outputs in row order, then its active features in list order (`largeGradientReference` in the tests spells the
-    /// order out in plain loops, and the two agree bit for bit).
-    mutating func lossAndGradient(_ x: ActiveBatch, l1: Float, threads: Int) -> Float {
+    /// order out in plain loops, and the two agree bit for bit). The loss sums each row block's positive inactive
+    /// outputs in the order of its groups' lists (`BlockPositives.outs`), the blocks in order, then each sample's
+    /// active features. Without `allRows` (and with λ = 0), a row of gW whose gradient is +0 throughout is not written
+    /// and `rowHasGradient` says so.
+    mutating func lossAndGradient(_ x: ActiveBatch, l1: Float, threads: Int, allRows: Bool = true) -> Float {
         let B = x.count, m = self.m, n = self.n
         hidden(x, threads: threads)
-        findPositives(batch: B, threads: threads)
+        findPositives(x, threads: threads)
+        // Rows that gW must hold: every row, or those with a positive output or an active feature in the batch.
+        let everyRow = allRows || l1 > 0
+        for j in 0..<n { rowHasGradient[j] = everyRow }
+        if !everyRow { for a in x.index { rowHasGradient[Int(a)] = true } }
+        let flagBox = BoolBox(&rowHasGradient)
         let scale = 2 / Float(B)
-        let blocks = positives.count, rowsPer = LargeTrainer.blockRows
-        // Inactive features with a positive output (x = 0, x̂ = out), per row block: the loss in list order, then the
-        // entries sorted by row (stably: each row's samples stay in increasing order), and gW_j = Σ dout·h_s, gb_j =
-        // Σ dout over them, kept in registers. Each block also counts its entries per sample for the regrouping below.
+        let blocks = self.blocks, rowsPer = LargeTrainer.blockRows
+        // Per row block: the loss of its positive inactive outputs (x = 0, x̂ = out); gW_j = Σ dout·h_s and
+        // gb_j = Σ dout over row j's list (sample order), kept in registers; and the block's entries regrouped by
+        // sample (rows in increasing order within each sample) for dh below.
         let blockLoss = Slots<Double>(count: blocks)
-        let positives = self.positives
-        var perSample = [Int32](repeating: 0, count: blocks * B)
+        let (positives, bySample) = (self.positives, self.bySample)
         let gwBox = MutableBox(&gw), gbBox = MutableBox(&gb), hrBox = ReadBox(hr)
-        perSample.withUnsafeMutableBufferPointer { perSample in
-            let countBox = Int32Box(perSample.baseAddress!)
-            parallelFor(blocks, threads: threads) { blk in
-                let gw = gwBox.p, gb = gbBox.p, hr = hrBox.p, counts = countBox.p + blk * B
-                let lo = blk * rowsPer, hi = min(n, lo + rowsPer)
-                let list = positives[blk]
-                var loss = 0.0
-                var rowStart = [Int](repeating: 0, count: hi - lo + 1)
-                for p in list where !x.isActive(Int(p.sample), Int(p.row)) {
-                    loss += Double(p.out * p.out)
-                    rowStart[Int(p.row) - lo + 1] += 1
-                    counts[Int(p.sample)] += 1
-                }
-                blockLoss[blk] = loss
-                for r in 0..<(hi - lo) { rowStart[r + 1] += rowStart[r] }
-                var fill = rowStart
-                // (At least one slot, so that the buffers' base addresses exist when the block has no entry.)
-                var samples = [Int32](repeating: 0, count: max(1, rowStart[hi - lo])), coef = [Float](repeating: 0, count: samples.count)
-                for p in list where !x.isActive(Int(p.sample), Int(p.row)) {
-                    let r = Int(p.row) - lo
-                    samples[fill[r]] = p.sample; coef[fill[r]] = scale * p.out; fill[r] += 1
-                }
-                samples.withUnsafeBufferPointer { samples in
-                    coef.withUnsafeBufferPointer { coef in
-                        for j in lo..<hi {
-                            let a = rowStart[j - lo], count = rowStart[j - lo + 1] - a
-                            accumulateRows(into: gw + j * m, hr, m: m, rows: samples.baseAddress! + a, coef: coef.baseAddress! + a, count: count)
-                            var g: Float = 0
-                            for t in a..<(a + count) { g += coef[t] }
-                            gb[j] = g
-                        }
-                    }
+        parallelFor(blocks, threads: threads) { blk in
+            let gw = gwBox.p, gb = gbBox.p, hr = hrBox.p
+            let lo = blk * rowsPer, hi = min(n, lo + rowsPer)
+            let found = positives[blk], regroup = bySample[blk]
+            var loss = 0.0
+            for g in 0..<found.outs.count { for out in found.outs.list(g) { loss += Double(out * out) } }
+            blockLoss[blk] = loss
+            let start = regroup.prepare(batch: B, entries: found.rows.total)
+            let hasGradient = flagBox.p
+            for j in lo..<hi {
+                let list = found.rows.list(j - lo)
+                if list.isEmpty && !hasGradient[j] { gb[j] = 0; continue }
+                hasGradient[j] = true
+                for e in list { start[Int(e.sample) + 1] += 1 }
+                accumulateEntries(into: gw + j * m, hr, m: m, entries: list.baseAddress, count: list.count, scale: scale)
+                var g: Float = 0
+                for e in list { g += scale * e.out }
+                gb[j] = g
+            }
+            for s in 0..<B { start[s + 1] += start[s] }
+            let fill = regroup.fill, row = regroup.row, coef = regroup.coef
+            fill.update(from: start, count: B)
+            for j in lo..<hi {
+                for e in found.rows.list(j - lo) {
+                    let s = Int(e.sample), at = Int(fill[s])
+                    row[at] = Int32(j); coef[at] = scale * e.out; fill[s] += 1
                 }
             }
         }
-        // The same entries grouped by sample, blocks in order and each block's list order kept (so each sample's rows
-        // increase): offsets from the per-block counts, then every block writes its own entries in parallel.
-        var perSampleTotal = [Int](repeating: 0, count: B)
-        for blk in 0..<blocks { for s in 0..<B { perSampleTotal[s] += Int(perSample[blk * B + s]) } }
-        var sampleStart = [Int](repeating: 0, count: B + 1)
-        for s in 0..<B { sampleStart[s + 1] = sampleStart[s] + perSampleTotal[s] }
-        let total = sampleStart[B]
-        var offset = [Int](repeating: 0, count: blocks * B), running = Array(sampleStart[0..<B])
-        for blk in 0..<blocks {
-            for s in 0..<B { offset[blk * B + s] = running[s]; running[s] += Int(perSample[blk * B + s]) }
-        }
-        let starts = sampleStart
-        var entryRow = [Int32](repeating: 0, count: max(1, total)), entryCoef = [Float](repeating: 0, count: max(1, total))
-        entryRow.withUnsafeMutableBufferPointer { entryRow in
-            entryCoef.withUnsafeMutableBufferPointer { entryCoef in
-                let rowBox = Int32Box(entryRow.baseAddress!), coefBox = MutableBox(entryCoef.baseAddress!)
-                offset.withUnsafeMutableBufferPointer { offset in
-                    let offsetBox = IntBox(offset.baseAddress!)
-                    parallelFor(blocks, threads: threads) { blk in
-                        let rows = rowBox.p, coef = coefBox.p, next = offsetBox.p + blk * B
-                        for p in positives[blk] where !x.isActive(Int(p.sample), Int(p.row)) {
-                            let s = Int(p.sample)
-                            rows[next[s]] = p.row; coef[next[s]] = scale * p.out; next[s] += 1
-                        }
-                    }
-                }
-            }
-        }
-        // Per sample: dh_s from the inactive positives (in registers), then the active features (whatever their
-        // output's sign). entryRow, entryCoef and (below) activeDout are read only through boxes holding their
-        // storage's addresses, so they are kept alive explicitly until the last read.
+        // Per chunk of samples: dh_s from the inactive positives, block by block (each block's rows of W stay in cache
+        // while the chunk's samples meet them; dh_s is carried from block to block, the same chain as one pass over its
+        // rows), then the active features (whatever their output's sign). activeDout is read only through a box
+        // holding its storage's address, so it is kept alive explicitly until the last read.
         var activeDout = [Float](repeating: 0, count: x.index.count)
         let sampleLoss = Slots<Double>(count: B)
-        withExtendedLifetime((entryRow, entryCoef)) {
-            let chunk = 16
-            let dhBox = MutableBox(&dh), adBox = MutableBox(&activeDout), wBox = ReadBox(w), bBox = ReadBox(b)
-            let rowBox = ReadInt32Box(entryRow), coefBox = ReadBox(entryCoef)
-            parallelFor((B + chunk - 1) / chunk, threads: threads) { c in
-                let dh = dhBox.p, w = wBox.p, b = bBox.p, hr = hrBox.p, ad = adBox.p
-                for s in (c * chunk)..<min(B, (c + 1) * chunk) {
-                    let a0 = starts[s]
-                    accumulateRows(into: dh + s * m, w, m: m, rows: rowBox.p + a0, coef: coefBox.p + a0, count: starts[s + 1] - a0)
-                    var loss = 0.0
-                    for e in x.start[s]..<x.start[s + 1] {
-                        let a = Int(x.index[e])
-                        var out = b[a]
-                        for k in 0..<m { out += w[a * m + k] * hr[s * m + k] }
-                        let err = max(out, 0) - x.value[e]
-                        loss += Double(err * err)
-                        guard out > 0 else { continue }
-                        let d = scale * err
-                        ad[e] = d
-                        for k in 0..<m { dh[s * m + k] += d * w[a * m + k] }
-                    }
-                    sampleLoss[s] = loss
+        // One chunk per thread, so that W is read from memory as few times as possible (each dh_s is its own chain,
+        // so the chunks do not change the bits).
+        let chunk = max(1, (B + threads - 1) / max(1, threads))
+        let dhBox = MutableBox(&dh), adBox = MutableBox(&activeDout), wBox = ReadBox(w), bBox = ReadBox(b)
+        parallelFor((B + chunk - 1) / chunk, threads: threads) { c in
+            let dh = dhBox.p, w = wBox.p, b = bBox.p, hr = hrBox.p, ad = adBox.p
+            let samples = (c * chunk)..<min(B, (c + 1) * chunk)
+            for s in samples { for k in 0..<m { dh[s * m + k] = 0 } }
+            for blk in 0..<blocks {
+                let r = bySample[blk]
+                let start = r.start, rows = r.row, coef = r.coef
+                for s in samples {
+                    let a = Int(start[s]), count = Int(start[s + 1]) - a
+                    guard count > 0 else { continue }
+                    accumulateRows(into: dh + s * m, w, m: m, rows: rows + a, coef: coef + a, count: count, continuing: true)
                 }
             }
-            // Active rows, each block its own rows, in sample order: their own output's gradient, then the path through h.
-            // The active entries are first listed by row block (in sample order within each block).
-            var blockStart = [Int](repeating: 0, count: blocks + 1)
-            for i in x.index { blockStart[Int(i) / rowsPer + 1] += 1 }
-            for blk in 0..<blocks { blockStart[blk + 1] += blockStart[blk] }
-            var byBlock = [(sample: Int32, entry: Int32)](repeating: (0, 0), count: x.index.count), next = blockStart
-            for s in 0..<B {
+            for s in samples {
+                var loss = 0.0
                 for e in x.start[s]..<x.start[s + 1] {
-                    let blk = Int(x.index[e]) / rowsPer
-                    byBlock[next[blk]] = (Int32(s), Int32(e)); next[blk] += 1
+                    let a = Int(x.index[e])
+                    var out = b[a]
+                    for k in 0..<m { out += w[a * m + k] * hr[s * m + k] }
+                    let err = max(out, 0) - x.value[e]
+                    loss += Double(err * err)
+                    guard out > 0 else { continue }
+                    let d = scale * err
+                    ad[e] = d
+                    for k in 0..<m { dh[s * m + k] += d * w[a * m + k] }
                 }
+                sampleLoss[s] = loss
             }
-            let activeBox = ReadBox(activeDout), dhRead = ReadBox(dh), starts2 = blockStart, listed = byBlock
-            withExtendedLifetime(activeDout) {
-                parallelFor(blocks, threads: threads) { blk in
-                    let gw = gwBox.p, gb = gbBox.p, hr = hrBox.p, dh = dhRead.p, ad = activeBox.p
-                    for t in starts2[blk]..<starts2[blk + 1] {
-                        let s = Int(listed[t].sample), e = Int(listed[t].entry)
-                        let a = Int(x.index[e]), v = x.value[e], d = ad[e]
-                        if d != 0 {
-                            gb[a] += d
-                            for k in 0..<m { gw[a * m + k] += d * hr[s * m + k] }
-                        }
-                        for k in 0..<m { gw[a * m + k] += v * dh[s * m + k] }
+        }
+        // Active rows, each block its own rows, in sample order: their own output's gradient, then the path through h.
+        // The active entries are first listed by row block (in sample order within each block).
+        var blockStart = [Int](repeating: 0, count: blocks + 1)
+        for i in x.index { blockStart[Int(i) / rowsPer + 1] += 1 }
+        for blk in 0..<blocks { blockStart[blk + 1] += blockStart[blk] }
+        var byBlock = [(sample: Int32, entry: Int32)](repeating: (0, 0), count: x.index.count), next = blockStart
+        for s in 0..<B {
+            for e in x.start[s]..<x.start[s + 1] {
+                let blk = Int(x.index[e]) / rowsPer
+                byBlock[next[blk]] = (Int32(s), Int32(e)); next[blk] += 1
+            }
+        }
+        let activeBox = ReadBox(activeDout), dhRead = ReadBox(dh), starts2 = blockStart, listed = byBlock
+        withExtendedLifetime(activeDout) {
+            parallelFor(blocks, threads: threads) { blk in
+                let gw = gwBox.p, gb = gbBox.p, hr = hrBox.p, dh = dhRead.p, ad = activeBox.p
+                for t in starts2[blk]..<starts2[blk + 1] {
+                    let s = Int(listed[t].sample), e = Int(listed[t].entry)
+                    let a = Int(x.index[e]), v = x.value[e], d = ad[e]
+                    if d != 0 {
+                        gb[a] += d
+                        for k in 0..<m { gw[a * m + k] += d * hr[s * m + k] }
                     }
+                    for k in 0..<m { gw[a * m + k] += v * dh[s * m + k] }
                 }
             }
         }
@@ -530,14 +547,14 @@ struct LargeState {
         return Float(loss / Double(B) + penalty)
     }
 
-    /// Σ_i (x_i − x̂_i)² per sample, in Double.
+    /// Σ_i (x_i − x̂_i)² per sample, in Double: the positive inactive outputs in row order, then the active features.
     mutating func perSampleLoss(_ x: ActiveBatch, threads: Int) -> [Double] {
         let B = x.count
         hidden(x, threads: threads)
-        findPositives(batch: B, threads: threads)
+        findPositives(x, threads: threads)
         var per = [Double](repeating: 0, count: B)
-        for list in positives {
-            for p in list where !x.isActive(Int(p.sample), Int(p.row)) { per[Int(p.sample)] += Double(p.out * p.out) }
+        for found in positives {
+            for r in 0..<found.rows.count { for e in found.rows.list(r) { per[Int(e.sample)] += Double(e.out * e.out) } }
         }
         for s in 0..<B {
             for e in x.start[s]..<x.start[s + 1] {
@@ -552,11 +569,126 @@ struct LargeState {
     }
 }
 
-extension ActiveBatch {
-    /// Whether feature j is active in sample s.
-    @inline(__always) func isActive(_ s: Int, _ j: Int) -> Bool {
-        for e in start[s]..<start[s + 1] where Int(index[e]) == j { return true }
-        return false
+/// A row block's positive outputs of inactive features, as the output tiles find them: per row, in sample order
+/// (what gW_j sums), and per group of 4 rows, in the order of a group-by-group sweep of 16-sample tiles with the
+/// group's rows inside (what the loss sums; each tile's rows in order, each row's samples in increasing order).
+final class BlockPositives: @unchecked Sendable {
+    let rows: AppendLists<LargeState.Entry>
+    let outs: AppendLists<Float>
+    /// The output tiles' scratch while they sweep this block.
+    let scratch = TileScratch()
+    init(rows: Int, groups: Int) { self.rows = AppendLists(count: rows); outs = AppendLists(count: groups) }
+    /// Empties every list, keeping the storage.
+    func clear() { rows.clear(); outs.clear() }
+}
+
+/// A row block's entries grouped by sample: sample s owns row[start[s]..<start[s + 1]] (increasing rows) and the
+/// matching coefficients dout = (2/B)·out; `fill` is scratch for the regrouping.
+final class BlockBySample: @unchecked Sendable {
+    private(set) var start = UnsafeMutablePointer<Int32>.allocate(capacity: 1), fill = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    private(set) var row = UnsafeMutablePointer<Int32>.allocate(capacity: 1), coef = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private var batch = 0, capacity = 1
+    deinit { start.deallocate(); fill.deallocate(); row.deallocate(); coef.deallocate() }
+
+    /// Room for a batch of `b` samples and `entries` entries; returns `start`, zeroed.
+    func prepare(batch b: Int, entries: Int) -> UnsafeMutablePointer<Int32> {
+        if b > batch {
+            start.deallocate(); fill.deallocate()
+            start = .allocate(capacity: b + 1); fill = .allocate(capacity: b + 1); batch = b
+        }
+        if entries > capacity {
+            row.deallocate(); coef.deallocate()
+            capacity = max(entries, 2 * capacity)
+            row = .allocate(capacity: capacity); coef = .allocate(capacity: capacity)
+        }
+        start.initialize(repeating: 0, count: b + 1)
+        return start
+    }
+}
+
+/// Lists of a plain value type that parallel jobs append to, each job to lists of its own: an append is a store
+/// and an increment (no copy-on-write check), and the storage is kept from step to step, growing to the most any
+/// step needed.
+final class AppendLists<T: BitwiseCopyable>: @unchecked Sendable {
+    let count: Int
+    private let items: UnsafeMutablePointer<UnsafeMutablePointer<T>?>
+    private let lengths: UnsafeMutablePointer<Int>, capacities: UnsafeMutablePointer<Int>
+
+    init(count: Int) {
+        self.count = count
+        items = .allocate(capacity: count); items.initialize(repeating: nil, count: count)
+        lengths = .allocate(capacity: count); lengths.initialize(repeating: 0, count: count)
+        capacities = .allocate(capacity: count); capacities.initialize(repeating: 0, count: count)
+    }
+    deinit {
+        for i in 0..<count { items[i]?.deallocate() }
+        items.deallocate(); lengths.deallocate(); capacities.deallocate()
+    }
+
+    /// Empties every list, keeping its storage.
+    func clear() { lengths.update(repeating: 0, count: count) }
+
+    /// The entries of all lists.
+    var total: Int { (0..<count).reduce(0) { $0 + lengths[$1] } }
+
+    @inline(__always) func append(_ i: Int, _ value: T) {
+        let n = lengths[i]
+        if n == capacities[i] { grow(i) }
+        (items[i]! + n).initialize(to: value)
+        lengths[i] = n + 1
+    }
+
+    private func grow(_ i: Int) {
+        let capacity = max(32, 2 * capacities[i])
+        let storage = UnsafeMutablePointer<T>.allocate(capacity: capacity)
+        if let old = items[i] { storage.initialize(from: old, count: lengths[i]); old.deallocate() }
+        items[i] = storage; capacities[i] = capacity
+    }
+
+    /// List i (valid until the next append to it or clear).
+    @inline(__always) func list(_ i: Int) -> UnsafeBufferPointer<T> { UnsafeBufferPointer(start: items[i], count: lengths[i]) }
+}
+
+/// What the output tiles need beyond the tile itself: the active features' bits (`LargeState.activeBits`), how many
+/// words each row has there, the block's first row (row j's list is `rows[j − firstRow]`), and the block's scratch.
+struct TileSink {
+    let active: UnsafePointer<UInt32>
+    let slabs: Int
+    let firstRow: Int
+    let scratch: TileScratch
+}
+
+/// The output tiles' scratch: a tile's values (8 rows × 32 samples) and the masks of its positive outputs of
+/// inactive features (one per row).
+final class TileScratch: @unchecked Sendable {
+    let outs = UnsafeMutablePointer<Float>.allocate(capacity: 8 * 32)
+    let masks = UnsafeMutablePointer<UInt32>.allocate(capacity: 8)
+    deinit { outs.deallocate(); masks.deallocate() }
+}
+
+/// The end of an output tile of `rows` rows from `row` and `lanes` samples from s0, whose values are in
+/// `sink.scratch.outs` (sample s0 + l of row row + r at 32r + l) and whose positive outputs of inactive features are
+/// `sink.scratch.masks` (bit l of mask r). Appends them to their rows' lists in `found`, and their values to its
+/// group lists in the order of a group-by-group sweep of 16-sample tiles (group `group` for the first 4 rows,
+/// `group + 1` for the rest; each group's rows inside, each row's samples increasing).
+@inline(__always)
+func finishTile(row: Int, rows: Int, lanes: Int, s0: Int, group: Int, sink: TileSink, into found: BlockPositives) {
+    let outs = sink.scratch.outs, masks = sink.scratch.masks
+    var union: UInt32 = 0
+    for r in 0..<rows { union |= masks[r] }
+    guard union != 0 else { return }
+    for g in 0..<((rows + 3) / 4) {
+        for t in stride(from: 0, to: lanes, by: 16) {
+            for r in (4 * g)..<min(rows, 4 * g + 4) {
+                var bits = (masks[r] >> UInt32(t)) & 0xFFFF
+                while bits != 0 {
+                    let l = t + bits.trailingZeroBitCount
+                    found.rows.append(row + r - sink.firstRow, LargeState.Entry(sample: Int32(s0 + l), out: outs[32 * r + l]))
+                    found.outs.append(group + g, outs[32 * r + l])
+                    bits &= bits - 1
+                }
+            }
+        }
     }
 }
 
@@ -567,12 +699,16 @@ struct MutableBox: @unchecked Sendable {
     init(_ p: UnsafeMutablePointer<Float>) { self.p = p }
 }
 
-/// Int32 and Int storage written in disjoint parts by parallel jobs, and Int32 storage that they only read.
-struct Int32Box: @unchecked Sendable { let p: UnsafeMutablePointer<Int32>; init(_ p: UnsafeMutablePointer<Int32>) { self.p = p } }
-struct IntBox: @unchecked Sendable { let p: UnsafeMutablePointer<Int>; init(_ p: UnsafeMutablePointer<Int>) { self.p = p } }
-struct ReadInt32Box: @unchecked Sendable {
-    let p: UnsafePointer<Int32>
-    init(_ a: [Int32]) { p = a.withUnsafeBufferPointer { $0.baseAddress! } }
+/// Bool storage written in disjoint parts by parallel jobs (valid while the array is not resized).
+struct BoolBox: @unchecked Sendable {
+    let p: UnsafeMutablePointer<Bool>
+    init(_ a: inout [Bool]) { p = a.withUnsafeMutableBufferPointer { $0.baseAddress! } }
+}
+
+/// UInt32 storage that parallel jobs only read (valid while the array lives unchanged).
+struct ReadUInt32Box: @unchecked Sendable {
+    let p: UnsafePointer<UInt32>
+    init(_ b: UnsafeBufferPointer<UInt32>) { p = b.baseAddress! }
 }
 
 /// An array's storage for parallel jobs that only read it (valid while the array lives unchanged).
@@ -584,19 +720,37 @@ struct ReadBox: @unchecked Sendable {
 }
 
 /// dst[k] = Σ_t coef[t]·src[rows[t]·m + k] for t = 0..<count, each product and each sum rounded on its own and the
-/// terms added in t order from +0: the bits of `dst[k] += coef[t] * src[…]` one term at a time, with the sum kept in
-/// registers (eight, four or one SIMD16 vector of k at a time) instead of read and written back for every term.
-/// The 128- and 64-entry loops repeat their body on purpose: each names its accumulators, so that they stay in
-/// registers (as in positiveTile).
+/// terms added in t order from +0 (or, `continuing`, from dst[k] itself): the bits of `dst[k] += coef[t] * src[…]`
+/// one term at a time, with the sum kept in registers (eight, four or one SIMD16 vector of k at a time) instead of
+/// read and written back for every term. The 128- and 64-entry loops repeat their body on purpose: each names its
+/// accumulators, so that they stay in registers (as in positiveTile).
 @inline(__always)
 func accumulateRows(into dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, m: Int,
-                    rows: UnsafePointer<Int32>, coef: UnsafePointer<Float>, count: Int) {
+                    rows: UnsafePointer<Int32>, coef: UnsafePointer<Float>, count: Int, continuing: Bool = false) {
+    accumulateTerms(into: dst, src, m: m, count: count, continuing: continuing) { t in (Int(rows[t]), coef[t]) }
+}
+
+/// accumulateRows over a list of positive outputs: the rows of `src` are the entries' samples, and each coefficient
+/// is scale·out (rounded as `scale * out`). With count 0 it writes zeros (entries may then be nil).
+@inline(__always)
+func accumulateEntries(into dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, m: Int,
+                       entries: UnsafePointer<LargeState.Entry>?, count: Int, scale: Float) {
+    accumulateTerms(into: dst, src, m: m, count: count, continuing: false) { t in (Int(entries![t].sample), scale * entries![t].out) }
+}
+
+/// The loops of accumulateRows; `term(t)` gives the row of `src` and the coefficient of term t.
+@inline(__always)
+func accumulateTerms(into dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, m: Int, count: Int,
+                     continuing: Bool, _ term: (Int) -> (Int, Float)) {
     typealias V = SIMD16<Float>
+    @inline(__always) func start(_ k: Int) -> V { continuing ? UnsafeRawPointer(dst + k).loadUnaligned(as: V.self) : .zero }
     var k0 = 0
     while k0 + 128 <= m {
-        var a0 = V.zero, a1 = V.zero, a2 = V.zero, a3 = V.zero, a4 = V.zero, a5 = V.zero, a6 = V.zero, a7 = V.zero
+        var a0 = start(k0), a1 = start(k0 + 16), a2 = start(k0 + 32), a3 = start(k0 + 48)
+        var a4 = start(k0 + 64), a5 = start(k0 + 80), a6 = start(k0 + 96), a7 = start(k0 + 112)
         for t in 0..<count {
-            let c = V(repeating: coef[t]), p = UnsafeRawPointer(src + Int(rows[t]) * m + k0)
+            let (row, cf) = term(t)
+            let c = V(repeating: cf), p = UnsafeRawPointer(src + row * m + k0)
             a0 = a0 + c * p.loadUnaligned(fromByteOffset: 0, as: V.self)
             a1 = a1 + c * p.loadUnaligned(fromByteOffset: 64, as: V.self)
             a2 = a2 + c * p.loadUnaligned(fromByteOffset: 128, as: V.self)
@@ -614,9 +768,10 @@ func accumulateRows(into dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<
         k0 += 128
     }
     while k0 + 64 <= m {
-        var a0 = V.zero, a1 = V.zero, a2 = V.zero, a3 = V.zero
+        var a0 = start(k0), a1 = start(k0 + 16), a2 = start(k0 + 32), a3 = start(k0 + 48)
         for t in 0..<count {
-            let c = V(repeating: coef[t]), p = UnsafeRawPointer(src + Int(rows[t]) * m + k0)
+            let (row, cf) = term(t)
+            let c = V(repeating: cf), p = UnsafeRawPointer(src + row * m + k0)
             a0 = a0 + c * p.loadUnaligned(fromByteOffset: 0, as: V.self)
             a1 = a1 + c * p.loadUnaligned(fromByteOffset: 64, as: V.self)
             a2 = a2 + c * p.loadUnaligned(fromByteOffset: 128, as: V.self)
@@ -628,14 +783,20 @@ func accumulateRows(into dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<
         k0 += 64
     }
     while k0 + 16 <= m {
-        var a0 = V.zero
-        for t in 0..<count { a0 = a0 + V(repeating: coef[t]) * UnsafeRawPointer(src + Int(rows[t]) * m + k0).loadUnaligned(as: V.self) }
+        var a0 = start(k0)
+        for t in 0..<count {
+            let (row, cf) = term(t)
+            a0 = a0 + V(repeating: cf) * UnsafeRawPointer(src + row * m + k0).loadUnaligned(as: V.self)
+        }
         UnsafeMutableRawPointer(dst + k0).storeBytes(of: a0, as: V.self)
         k0 += 16
     }
     for k in k0..<m {
-        var a: Float = 0
-        for t in 0..<count { a += coef[t] * src[Int(rows[t]) * m + k] }
+        var a: Float = continuing ? dst[k] : 0
+        for t in 0..<count {
+            let (row, cf) = term(t)
+            a += cf * src[row * m + k]
+        }
         dst[k] = a
     }
 }
@@ -651,10 +812,11 @@ let hSlab = 32
 @inline(__always) func hSlabIndex(_ k: Int, _ s: Int, m: Int) -> Int { (s / hSlab) * (m * hSlab) + k * hSlab + s % hSlab }
 
 /// Pre-activations of up to 4 rows × 16 samples from s0 (a multiple of 16), SIMD over samples; appends the positive
-/// ones. `ht` is h in slabs (`hSlabIndex`).
+/// ones of inactive features (`sink.active`) to their rows' lists and, in the tile's order (row by row, samples
+/// increasing), their values to `found.outs`' list `group`. `ht` is h in slabs (`hSlabIndex`).
 @inline(__always)
 func positiveTile(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>, _ ht: UnsafeBufferPointer<Float>,
-                  m: Int, B: Int, row: Int, rows: Int, s0: Int, into found: inout [LargeState.Positive]) {
+                  m: Int, B: Int, row: Int, rows: Int, s0: Int, group: Int, sink: TileSink, into found: BlockPositives) {
     let width = min(16, B - s0)
     let r1 = row + min(1, rows - 1), r2 = row + min(2, rows - 1), r3 = row + min(3, rows - 1)
     var a0 = SIMD8<Float>(repeating: b[row]), a1 = SIMD8<Float>(repeating: b[r1])
@@ -688,14 +850,18 @@ func positiveTile(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Floa
             a3 = a3.addingProduct(v3, h); c3 = c3.addingProduct(v3, g)
         }
     }
-    @inline(__always) func collect(_ v: SIMD8<Float>, _ r: Int, _ first: Int) {
-        guard r < rows, any(v .> 0) else { return }
-        for l in 0..<max(0, min(8, width - first)) where v[l] > 0 {
-            found.append(LargeState.Positive(sample: Int32(s0 + first + l), row: Int32(row + r), out: v[l]))
-        }
+    // The values into the scratch, and the positive lanes' bits, lanes past the batch and active features cleared.
+    let outs = sink.scratch.outs, masks = sink.scratch.masks
+    let lanes: UInt32 = (1 << UInt32(width)) - 1
+    @inline(__always) func keep(_ r: Int, _ lo: SIMD8<Float>, _ hi: SIMD8<Float>) {
+        guard r < rows else { return }
+        UnsafeMutableRawPointer(outs + 32 * r).storeBytes(of: lo, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(outs + 32 * r + 8).storeBytes(of: hi, as: SIMD8<Float>.self)
+        let active = sink.active[(row + r) * sink.slabs + s0 / hSlab] >> UInt32(s0 % hSlab)
+        masks[r] = (UInt32(vector_positive_bits8(lo)) | UInt32(vector_positive_bits8(hi)) << 8) & lanes & ~active
     }
-    collect(a0, 0, 0); collect(c0, 0, 8); collect(a1, 1, 0); collect(c1, 1, 8)
-    collect(a2, 2, 0); collect(c2, 2, 8); collect(a3, 3, 0); collect(c3, 3, 8)
+    keep(0, a0, c0); keep(1, a1, c1); keep(2, a2, c2); keep(3, a3, c3)
+    finishTile(row: row, rows: rows, lanes: 16, s0: s0, group: group, sink: sink, into: found)
 }
 
 /// positiveTile on two tiles of 16 samples at once, for processors with AVX-512: 4 rows × 32 samples in eight
@@ -704,7 +870,7 @@ func positiveTile(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Floa
 /// everything downstream sums in the same order: the same bits. s0 is a multiple of 32 (a whole slab).
 @inline(__always)
 func positiveTileWide(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>, _ ht: UnsafeBufferPointer<Float>,
-                      m: Int, B: Int, row: Int, rows: Int, s0: Int, into found: inout [LargeState.Positive]) {
+                      m: Int, B: Int, row: Int, rows: Int, s0: Int, group: Int, sink: TileSink, into found: BlockPositives) {
     let r1 = row + min(1, rows - 1), r2 = row + min(2, rows - 1), r3 = row + min(3, rows - 1)
     var a0 = SIMD16<Float>(repeating: b[row]), a1 = SIMD16<Float>(repeating: b[r1])
     var a2 = SIMD16<Float>(repeating: b[r2]), a3 = SIMD16<Float>(repeating: b[r3])
@@ -721,25 +887,18 @@ func positiveTileWide(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<
         a2 = a2.addingProduct(v2, h); c2 = c2.addingProduct(v2, g)
         a3 = a3.addingProduct(v3, h); c3 = c3.addingProduct(v3, g)
     }
-    @inline(__always) func collect(_ v: SIMD16<Float>, _ r: Int, _ first: Int) {
-        guard r < rows, any(v .> 0) else { return }
-        for l in 0..<16 where v[l] > 0 {
-            found.append(LargeState.Positive(sample: Int32(first + l), row: Int32(row + r), out: v[l]))
-        }
-    }
-    // Row by row within each 16-sample tile (lanes 0–7 then 8–15 of a row are the SIMD8 tile's two vectors).
-    collect(a0, 0, s0); collect(a1, 1, s0); collect(a2, 2, s0); collect(a3, 3, s0)
-    collect(c0, 0, s0 + 16); collect(c1, 1, s0 + 16); collect(c2, 2, s0 + 16); collect(c3, 3, s0 + 16)
+    keepWide(0, a0, c0, row: row, rows: rows, s0: s0, sink: sink); keepWide(1, a1, c1, row: row, rows: rows, s0: s0, sink: sink)
+    keepWide(2, a2, c2, row: row, rows: rows, s0: s0, sink: sink); keepWide(3, a3, c3, row: row, rows: rows, s0: s0, sink: sink)
+    finishTile(row: row, rows: rows, lanes: 32, s0: s0, group: group, sink: sink, into: found)
 }
 
 /// positiveTileWide on two groups of 4 rows at once: 8 rows × 32 samples in sixteen SIMD16 accumulators, so each
 /// load of h feeds twice the multiply-adds. Every pre-activation is the same chain over k as in positiveTileWide, and
-/// each group's positives go to its own list (rows row … row + 3 to `lists[group]`, the rest to `lists[group + 1]`) in
+/// each group's values go to its own list (rows row … row + 3 to `outs[group]`, the rest to `outs[group + 1]`) in
 /// that kernel's order: the same bits. 5 ≤ rows ≤ 8; s0 is a multiple of 32.
 @inline(__always)
 func positiveTileWide8(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>, _ ht: UnsafeBufferPointer<Float>,
-                       m: Int, row: Int, rows: Int, s0: Int,
-                       into lists: inout [[LargeState.Positive]], group: Int) {
+                       m: Int, row: Int, rows: Int, s0: Int, group: Int, sink: TileSink, into found: BlockPositives) {
     let r5 = row + min(5, rows - 1), r6 = row + min(6, rows - 1), r7 = row + min(7, rows - 1)
     var a0 = SIMD16<Float>(repeating: b[row]), a1 = SIMD16<Float>(repeating: b[row + 1])
     var a2 = SIMD16<Float>(repeating: b[row + 2]), a3 = SIMD16<Float>(repeating: b[row + 3])
@@ -764,15 +923,21 @@ func positiveTileWide8(_ w: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer
         a6 = a6.addingProduct(v6, h); c6 = c6.addingProduct(v6, g)
         a7 = a7.addingProduct(v7, h); c7 = c7.addingProduct(v7, g)
     }
-    @inline(__always) func collect(_ v: SIMD16<Float>, _ r: Int, _ first: Int, _ list: inout [LargeState.Positive]) {
-        guard r < rows, any(v .> 0) else { return }
-        for l in 0..<16 where v[l] > 0 {
-            list.append(LargeState.Positive(sample: Int32(first + l), row: Int32(row + r), out: v[l]))
-        }
-    }
-    let g = group, h = group + 1
-    collect(a0, 0, s0, &lists[g]); collect(a1, 1, s0, &lists[g]); collect(a2, 2, s0, &lists[g]); collect(a3, 3, s0, &lists[g])
-    collect(c0, 0, s0 + 16, &lists[g]); collect(c1, 1, s0 + 16, &lists[g]); collect(c2, 2, s0 + 16, &lists[g]); collect(c3, 3, s0 + 16, &lists[g])
-    collect(a4, 4, s0, &lists[h]); collect(a5, 5, s0, &lists[h]); collect(a6, 6, s0, &lists[h]); collect(a7, 7, s0, &lists[h])
-    collect(c4, 4, s0 + 16, &lists[h]); collect(c5, 5, s0 + 16, &lists[h]); collect(c6, 6, s0 + 16, &lists[h]); collect(c7, 7, s0 + 16, &lists[h])
+    keepWide(0, a0, c0, row: row, rows: rows, s0: s0, sink: sink); keepWide(1, a1, c1, row: row, rows: rows, s0: s0, sink: sink)
+    keepWide(2, a2, c2, row: row, rows: rows, s0: s0, sink: sink); keepWide(3, a3, c3, row: row, rows: rows, s0: s0, sink: sink)
+    keepWide(4, a4, c4, row: row, rows: rows, s0: s0, sink: sink); keepWide(5, a5, c5, row: row, rows: rows, s0: s0, sink: sink)
+    keepWide(6, a6, c6, row: row, rows: rows, s0: s0, sink: sink); keepWide(7, a7, c7, row: row, rows: rows, s0: s0, sink: sink)
+    finishTile(row: row, rows: rows, lanes: 32, s0: s0, group: group, sink: sink, into: found)
+}
+
+/// Row r of a 32-sample tile (samples s0 … s0 + 15 in `lo`, the next 16 in `hi`) into the scratch: its values, and
+/// the mask of its positive outputs of inactive features. Rows from `rows` on are not the tile's.
+@inline(__always)
+func keepWide(_ r: Int, _ lo: SIMD16<Float>, _ hi: SIMD16<Float>, row: Int, rows: Int, s0: Int, sink: TileSink) {
+    guard r < rows else { return }
+    let outs = sink.scratch.outs
+    UnsafeMutableRawPointer(outs + 32 * r).storeBytes(of: lo, as: SIMD16<Float>.self)
+    UnsafeMutableRawPointer(outs + 32 * r + 16).storeBytes(of: hi, as: SIMD16<Float>.self)
+    sink.scratch.masks[r] = (UInt32(vector_positive_bits16(lo)) | UInt32(vector_positive_bits16(hi)) << 16)
+        & ~sink.active[(row + r) * sink.slabs + s0 / hSlab]
 }

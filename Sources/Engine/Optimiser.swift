@@ -42,42 +42,77 @@ let adamChunk = 16_384
 /// nor on where a vector block starts.
 func adamW(_ p: UnsafeMutablePointer<Float>, grad g: UnsafePointer<Float>, m1: UnsafeMutablePointer<Float>,
            m2: UnsafeMutablePointer<Float>, count: Int, _ s: AdamWStep, threads: Int = 1) {
-    let bc1 = 1 - Foundation.pow(Double(s.beta1), Double(s.step))
-    let bc2 = 1 - Foundation.pow(Double(s.beta2), Double(s.step))
-    let stepSize = Float(Double(s.lr) / bc1)
-    let bc2Sqrt = Float(bc2.squareRoot())
-    let decay = 1 - s.lr * s.weightDecay
-    let b1 = s.beta1, b2 = s.beta2, eps = s.eps
     let pointers = AdamPointers(p: p, g: g, m1: m1, m2: m2)
+    let constants = AdamConstants(s)
     parallelFor((count + adamChunk - 1) / adamChunk, threads: threads) { c in
-        let p = pointers.p, g = pointers.g, m1 = pointers.m1, m2 = pointers.m2
-        let end = min(count, (c + 1) * adamChunk)
-        var j = c * adamChunk
-        // Sixteen, then eight parameters at a time, then one: the same operations in the same order on every entry.
-        @inline(__always) func update<V: FloatVector>(_: V.Type) {
-            let pv = UnsafeMutableRawPointer(p + j), gv = UnsafeRawPointer(g + j)
-            let av = UnsafeMutableRawPointer(m1 + j), vv = UnsafeMutableRawPointer(m2 + j)
-            let gj = gv.loadUnaligned(as: V.self)
-            var pj = pv.loadUnaligned(as: V.self) * decay
-            let aj = b1 * av.loadUnaligned(as: V.self) + (1 - b1) * gj
-            let vj = b2 * vv.loadUnaligned(as: V.self) + (1 - b2) * gj * gj
-            let denom = vj.lanesSquareRoot() / bc2Sqrt + eps
-            pj -= stepSize * aj / denom
-            pv.storeBytes(of: pj, as: V.self); av.storeBytes(of: aj, as: V.self)
-            vv.storeBytes(of: vj, as: V.self)
-            j += V.scalarCount
-        }
-        while j + 16 <= end { update(SIMD16<Float>.self) }
-        while j + 8 <= end { update(SIMD8<Float>.self) }
-        for j in j..<end {
-            p[j] *= decay
-            m1[j] = b1 * m1[j] + (1 - b1) * g[j]
-            m2[j] = b2 * m2[j] + (1 - b2) * g[j] * g[j]
-            let denom = m2[j].squareRoot() / bc2Sqrt + eps
-            p[j] -= stepSize * m1[j] / denom
+        adamWRange(pointers, (c * adamChunk)..<min(count, (c + 1) * adamChunk), constants, gradient: true)
+    }
+}
+
+/// adamW on `rows` rows of `width` parameters, where a row whose `hasGradient` is false has a gradient of +0 in
+/// every entry that `g` need not hold: its entries take the same step with g = +0 (the same operations, so the same
+/// bits as reading +0), without reading g. The large model's rows untouched by a batch skip writing and reading
+/// their zeros this way.
+func adamWRows(_ p: UnsafeMutablePointer<Float>, grad g: UnsafePointer<Float>, m1: UnsafeMutablePointer<Float>,
+               m2: UnsafeMutablePointer<Float>, rows: Int, width: Int, hasGradient: UnsafePointer<Bool>, _ s: AdamWStep,
+               threads: Int = 1) {
+    let pointers = AdamPointers(p: p, g: g, m1: m1, m2: m2), flags = FlagsBox(p: hasGradient)
+    let constants = AdamConstants(s)
+    let rowsPerJob = max(1, adamChunk / max(1, width))
+    parallelFor((rows + rowsPerJob - 1) / rowsPerJob, threads: threads) { c in
+        for r in (c * rowsPerJob)..<min(rows, (c + 1) * rowsPerJob) {
+            adamWRange(pointers, (r * width)..<((r + 1) * width), constants, gradient: flags.p[r])
         }
     }
 }
+
+/// The per-step constants of AdamW: bias corrections in double precision, then float32.
+private struct AdamConstants {
+    let stepSize: Float, bc2Sqrt: Float, decay: Float, b1: Float, b2: Float, eps: Float
+    init(_ s: AdamWStep) {
+        let bc1 = 1 - Foundation.pow(Double(s.beta1), Double(s.step))
+        let bc2 = 1 - Foundation.pow(Double(s.beta2), Double(s.step))
+        stepSize = Float(Double(s.lr) / bc1); bc2Sqrt = Float(bc2.squareRoot())
+        decay = 1 - s.lr * s.weightDecay
+        b1 = s.beta1; b2 = s.beta2; eps = s.eps
+    }
+}
+
+/// AdamW on the entries `range`, sixteen, then eight parameters at a time, then one: the same operations in the same
+/// order on every entry. Without `gradient`, g is +0 throughout and is not read.
+@inline(__always)
+private func adamWRange(_ pointers: AdamPointers, _ range: Range<Int>, _ c: AdamConstants, gradient: Bool) {
+    let p = pointers.p, g = pointers.g, m1 = pointers.m1, m2 = pointers.m2
+    let (stepSize, bc2Sqrt, decay, b1, b2, eps) = (c.stepSize, c.bc2Sqrt, c.decay, c.b1, c.b2, c.eps)
+    let end = range.upperBound
+    var j = range.lowerBound
+    @inline(__always) func update<V: FloatVector>(_: V.Type) {
+        let pv = UnsafeMutableRawPointer(p + j), gv = UnsafeRawPointer(g + j)
+        let av = UnsafeMutableRawPointer(m1 + j), vv = UnsafeMutableRawPointer(m2 + j)
+        let gj = gradient ? gv.loadUnaligned(as: V.self) : V.zero
+        var pj = pv.loadUnaligned(as: V.self) * decay
+        let aj = b1 * av.loadUnaligned(as: V.self) + (1 - b1) * gj
+        let vj = b2 * vv.loadUnaligned(as: V.self) + (1 - b2) * gj * gj
+        let denom = vj.lanesSquareRoot() / bc2Sqrt + eps
+        pj -= stepSize * aj / denom
+        pv.storeBytes(of: pj, as: V.self); av.storeBytes(of: aj, as: V.self)
+        vv.storeBytes(of: vj, as: V.self)
+        j += V.scalarCount
+    }
+    while j + 16 <= end { update(SIMD16<Float>.self) }
+    while j + 8 <= end { update(SIMD8<Float>.self) }
+    for j in j..<end {
+        let gj: Float = gradient ? g[j] : 0
+        p[j] *= decay
+        m1[j] = b1 * m1[j] + (1 - b1) * gj
+        m2[j] = b2 * m2[j] + (1 - b2) * gj * gj
+        let denom = m2[j].squareRoot() / bc2Sqrt + eps
+        p[j] -= stepSize * m1[j] / denom
+    }
+}
+
+/// Per-row flags handed to the worker threads (read only).
+private struct FlagsBox: @unchecked Sendable { let p: UnsafePointer<Bool> }
 
 /// The four arrays of one AdamW step, handed to the worker threads (each job touches only its own chunk).
 private struct AdamPointers: @unchecked Sendable {
@@ -95,6 +130,26 @@ struct AdamMoments {
         m1.withUnsafeMutableBufferPointer { a in
             m2.withUnsafeMutableBufferPointer { v in
                 adamW(p, grad: g, m1: a.baseAddress!, m2: v.baseAddress!, count: count, s, threads: threads)
+            }
+        }
+    }
+
+    /// One AdamW step of `rows` rows of `width` parameters, where rows whose `hasGradient` is false have a gradient
+    /// of +0 that `g` need not hold (see `adamWRows`).
+    mutating func step(_ p: inout [Float], _ g: [Float], rows: Int, width: Int, hasGradient: [Bool], _ s: AdamWStep,
+                       threads: Int = 1) {
+        precondition(p.count == m1.count && g.count == m1.count && rows * width == m1.count && hasGradient.count >= rows,
+                     "the parameters, gradient, moments and rows differ in length")
+        m1.withUnsafeMutableBufferPointer { a in
+            m2.withUnsafeMutableBufferPointer { v in
+                p.withUnsafeMutableBufferPointer { pb in
+                    g.withUnsafeBufferPointer { gb in
+                        hasGradient.withUnsafeBufferPointer { flags in
+                            adamWRows(pb.baseAddress!, grad: gb.baseAddress!, m1: a.baseAddress!, m2: v.baseAddress!, rows: rows,
+                                      width: width, hasGradient: flags.baseAddress!, s, threads: threads)
+                        }
+                    }
+                }
             }
         }
     }

@@ -191,24 +191,59 @@ private func pairedRowDotsReference(_ a: FeatureMajorBatch, _ a2: FeatureMajorBa
     #expect(checked > 600 && tiny > 50)
 }
 
+/// A positive output of the large model's output tiles: sample, row and the value's bits.
+private struct Positive: Equatable { var sample: Int, row: Int, out: UInt32 }
+
 /// The large model's pre-activations b[r] + Σ_k w[r·m + k] · h_s[k] (fused, k in order) of rows row … row + rows − 1
-/// and samples s0 … s0 + width − 1, the positive ones listed row by row, samples in order. h is stored in slabs of 32
-/// samples, each m × 32: h_s[k] = ht[(s / 32)·32m + 32k + s mod 32].
-private func positiveTileReference(w: [Float], b: [Float], ht: [Float], m: Int, B: Int, row: Int, rows: Int, s0: Int,
-                                   width: Int) -> [LargeState.Positive] {
-    var found: [LargeState.Positive] = []
+/// and samples s0 … s0 + width − 1, the positive ones of inactive features listed row by row, samples in order. h is
+/// stored in slabs of 32 samples, each m × 32: h_s[k] = ht[(s / 32)·32m + 32k + s mod 32].
+private func positiveTileReference(w: [Float], b: [Float], ht: [Float], m: Int, row: Int, rows: Int, s0: Int,
+                                   width: Int, active: (Int, Int) -> Bool) -> [Positive] {
+    var found: [Positive] = []
     for r in row..<(row + rows) {
-        for s in s0..<(s0 + width) {
+        for s in s0..<(s0 + width) where !active(r, s) {
             var acc = b[r]
             for k in 0..<m { acc = acc.addingProduct(w[r * m + k], ht[(s / 32) * 32 * m + 32 * k + s % 32]) }
-            if acc > 0 { found.append(LargeState.Positive(sample: Int32(s), row: Int32(r), out: acc)) }
+            if acc > 0 { found.append(Positive(sample: s, row: r, out: acc.bitPattern)) }
         }
     }
     return found
 }
 
-private func same(_ x: [LargeState.Positive], _ y: [LargeState.Positive]) -> Bool {
-    x.count == y.count && zip(x, y).allSatisfy { $0.sample == $1.sample && $0.row == $1.row && $0.out.bitPattern == $1.out.bitPattern }
+/// What one call of an output tile leaves: each row's list and each group's values.
+private struct TileRun { var rows: [[Positive]]; var outs: [[UInt32]] }
+
+/// Runs one output tile on a fresh block of `n` rows (from row 0) with the active features `active`.
+private func runTile(n: Int, B: Int, w: [Float], b: [Float], ht: [Float], active: [UInt32],
+                     _ kernel: (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>, TileSink,
+                                BlockPositives) -> Void) -> TileRun {
+    let found = BlockPositives(rows: n, groups: (n + 3) / 4)
+    w.withUnsafeBufferPointer { wp in b.withUnsafeBufferPointer { bp in ht.withUnsafeBufferPointer { hp in
+        active.withUnsafeBufferPointer { ap in
+            kernel(wp, bp, hp, TileSink(active: ap.baseAddress!, slabs: (B + 31) / 32, firstRow: 0, scratch: found.scratch), found)
+        }
+    } } }
+    return TileRun(rows: (0..<n).map { r in found.rows.list(r).map { Positive(sample: Int($0.sample), row: r, out: $0.out.bitPattern) } },
+                   outs: (0..<found.outs.count).map { g in found.outs.list(g).map(\.bitPattern) })
+}
+
+/// Checks a tile's run against the positives it should find, `expected`, in the order of a group-by-group sweep of
+/// 16-sample tiles (rows from `row` to row + 3 in list `group`, the next ones in `group + 1`): each row's list and
+/// each group's values.
+private func tileMatches(_ run: TileRun, _ expected: [Positive], row: Int, group: Int) -> Bool {
+    let groupOf = { (r: Int) in group + (r - row) / 4 }
+    let rowsOK = run.rows.indices.allSatisfy { r in run.rows[r] == expected.filter { $0.row == r } }
+    let outsOK = run.outs.indices.allSatisfy { g in run.outs[g] == expected.filter { groupOf($0.row) == g }.map(\.out) }
+    return rowsOK && outsOK
+}
+
+/// Random active features (about one in six) as the tiles read them, and the same as a predicate.
+private func randomActive(n: Int, B: Int, rng: inout Xoshiro) -> ([UInt32], (Int, Int) -> Bool) {
+    let slabs = (B + 31) / 32
+    var bits = [UInt32](repeating: 0, count: n * slabs)
+    for r in 0..<n { for s in 0..<B where rng.unitFloat() < 1 / 6 { bits[r * slabs + s / 32] |= 1 << UInt32(s % 32) } }
+    let copy = bits
+    return (bits, { r, s in copy[r * slabs + s / 32] & (1 << UInt32(s % 32)) != 0 })
 }
 
 @Test func positiveTilesEqualTheirScalarReferenceWithPartialRowsAndSamples() {
@@ -220,26 +255,27 @@ private func same(_ x: [LargeState.Positive], _ y: [LargeState.Positive]) -> Boo
             let n = 11
             let w = randomFloats(n * m, rng: &rng), ht = randomFloats(m * 32 * ((B + 31) / 32), rng: &rng)
             let b = randomFloats(n, rng: &rng).map { $0 * 0.3 }
-            for (row, rows) in [(0, 4), (4, 3), (8, 1), (9, 2)] {
+            let (active, isActive) = randomActive(n: n, B: B, rng: &rng)
+            for (row, rows, group) in [(0, 4, 0), (4, 3, 1), (8, 1, 2), (9, 2, 2)] {
                 for s0 in stride(from: 0, to: B, by: 16) {
-                    var got: [LargeState.Positive] = []
-                    w.withUnsafeBufferPointer { wp in b.withUnsafeBufferPointer { bp in ht.withUnsafeBufferPointer { hp in
-                        positiveTile(wp, bp, hp, m: m, B: B, row: row, rows: rows, s0: s0, into: &got)
-                    } } }
-                    let expected = positiveTileReference(w: w, b: b, ht: ht, m: m, B: B, row: row, rows: rows, s0: s0,
-                                                         width: min(16, B - s0))
-                    #expect(same(got, expected), "m \(m), B \(B), rows \(row)+\(rows), s0 \(s0)")
+                    let run = runTile(n: n, B: B, w: w, b: b, ht: ht, active: active) { wp, bp, hp, sink, found in
+                        positiveTile(wp, bp, hp, m: m, B: B, row: row, rows: rows, s0: s0, group: group, sink: sink, into: found)
+                    }
+                    let expected = positiveTileReference(w: w, b: b, ht: ht, m: m, row: row, rows: rows, s0: s0,
+                                                         width: min(16, B - s0), active: isActive)
+                    #expect(tileMatches(run, expected, row: row, group: group),
+                            "m \(m), B \(B), rows \(row)+\(rows), s0 \(s0)")
                     checked += 1
                     positives += expected.count
                     guard s0 % 32 == 0, B - s0 >= 32 else { continue }
-                    var wideGot: [LargeState.Positive] = []
-                    w.withUnsafeBufferPointer { wp in b.withUnsafeBufferPointer { bp in ht.withUnsafeBufferPointer { hp in
-                        positiveTileWide(wp, bp, hp, m: m, B: B, row: row, rows: rows, s0: s0, into: &wideGot)
-                    } } }
-                    // Two SIMD8 tiles' positives in order: samples s0 … s0 + 15, then s0 + 16 … s0 + 31.
-                    let wideExpected = expected + positiveTileReference(w: w, b: b, ht: ht, m: m, B: B, row: row, rows: rows,
-                                                                        s0: s0 + 16, width: 16)
-                    #expect(same(wideGot, wideExpected), "wide: m \(m), B \(B), rows \(row)+\(rows), s0 \(s0)")
+                    let wide = runTile(n: n, B: B, w: w, b: b, ht: ht, active: active) { wp, bp, hp, sink, found in
+                        positiveTileWide(wp, bp, hp, m: m, B: B, row: row, rows: rows, s0: s0, group: group, sink: sink, into: found)
+                    }
+                    // Two 16-sample tiles' positives in order: samples s0 … s0 + 15, then s0 + 16 … s0 + 31.
+                    let wideExpected = expected + positiveTileReference(w: w, b: b, ht: ht, m: m, row: row, rows: rows,
+                                                                        s0: s0 + 16, width: 16, active: isActive)
+                    #expect(tileMatches(wide, wideExpected, row: row, group: group),
+                            "wide: m \(m), B \(B), rows \(row)+\(rows), s0 \(s0)")
                     wideChecked += 1
                 }
             }
@@ -256,28 +292,50 @@ private func same(_ x: [LargeState.Positive], _ y: [LargeState.Positive]) -> Boo
             let n = 13
             let w = randomFloats(n * m, rng: &rng), ht = randomFloats(m * 32 * ((B + 31) / 32), rng: &rng)
             let b = randomFloats(n, rng: &rng).map { $0 * 0.3 }
-            // Whole second groups and partial ones (5, 6 and 7 rows in all).
+            let (active, isActive) = randomActive(n: n, B: B, rng: &rng)
+            // Whole second groups and partial ones (5, 6 and 7 rows in all); the tile writes to groups 1 and 2, so
+            // group 0 (and 3) must stay empty.
             for (row, rows) in [(0, 8), (5, 8), (1, 5), (4, 6), (6, 7)] {
                 for s0 in stride(from: 0, to: B, by: 32) {
-                    // Three lists, the tile writing to the second and third: the first must stay empty.
-                    var lists = [[LargeState.Positive]](repeating: [], count: 3)
-                    w.withUnsafeBufferPointer { wp in b.withUnsafeBufferPointer { bp in ht.withUnsafeBufferPointer { hp in
-                        positiveTileWide8(wp, bp, hp, m: m, row: row, rows: rows, s0: s0, into: &lists, group: 1)
-                    } } }
-                    #expect(lists[0].isEmpty)
-                    let first = lists[1], second = lists[2]
-                    func expected(_ r: Int, _ count: Int) -> [LargeState.Positive] {
-                        positiveTileReference(w: w, b: b, ht: ht, m: m, B: B, row: r, rows: count, s0: s0, width: 16)
-                            + positiveTileReference(w: w, b: b, ht: ht, m: m, B: B, row: r, rows: count, s0: s0 + 16, width: 16)
+                    let run = runTile(n: n, B: B, w: w, b: b, ht: ht, active: active) { wp, bp, hp, sink, found in
+                        positiveTileWide8(wp, bp, hp, m: m, row: row, rows: rows, s0: s0, group: 1, sink: sink, into: found)
                     }
-                    #expect(same(first, expected(row, 4)), "m \(m), B \(B), rows \(row)+\(rows), s0 \(s0)")
-                    #expect(same(second, expected(row + 4, rows - 4)), "second group: m \(m), B \(B), rows \(row)+\(rows), s0 \(s0)")
+                    func expected(_ r: Int, _ count: Int) -> [Positive] {
+                        positiveTileReference(w: w, b: b, ht: ht, m: m, row: r, rows: count, s0: s0, width: 16, active: isActive)
+                            + positiveTileReference(w: w, b: b, ht: ht, m: m, row: r, rows: count, s0: s0 + 16, width: 16,
+                                                    active: isActive)
+                    }
+                    #expect(tileMatches(run, expected(row, 4) + expected(row + 4, rows - 4), row: row, group: 1), "m \(m), B \(B), rows \(row)+\(rows), s0 \(s0)")
                     checked += 1
                 }
             }
         }
     }
     #expect(checked == 4 * 6 * 5)
+}
+
+@Test func adamOnRowsWithoutAGradientEqualsAdamOnZeroGradientsBitForBit() {
+    // Rows flagged as having no gradient hold garbage in g, which must not be read: the step must equal adamW's
+    // with those rows' gradient set to +0. Widths with remainders after the blocks of 16 and 8, several jobs of rows.
+    var rng = Xoshiro(seed: 37)
+    for (rows, width) in [(7, 8), (13, 24), (3000, 16), (5, 37)] {
+        let count = rows * width
+        let flags = (0..<rows).map { _ in rng.unitFloat() < 0.5 }
+        var g = randomFloats(count, rng: &rng)
+        var zeroed = g
+        for r in 0..<rows where !flags[r] {
+            for k in 0..<width { zeroed[r * width + k] = 0; g[r * width + k] = .nan }
+        }
+        var p = randomFloats(count, rng: &rng), q = p
+        var a = AdamMoments(count: count), b = AdamMoments(count: count)
+        for t in 1...3 {
+            let s = AdamWStep(lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: t)
+            a.step(&p, g, rows: rows, width: width, hasGradient: flags, s, threads: 3)
+            b.step(&q, zeroed, s, threads: 2)
+        }
+        #expect(zip(p, q).allSatisfy { $0.bitPattern == $1.bitPattern } && zip(a.m1, b.m1).allSatisfy { $0.bitPattern == $1.bitPattern }
+                && zip(a.m2, b.m2).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(rows) rows of \(width)")
+    }
 }
 
 @Test(arguments: [Float(0), 0.01])

@@ -239,9 +239,9 @@ func largeGradientReference(w: [Float], b: [Float], n: Int, m: Int, x: ActiveBat
 @Test func largeModelGradientEqualsItsPlainReferenceBitForBit() {
     // m = 8 and 24 take the narrow paths, 64 and 256 the register-blocked ones, 216 = 128 + 64 + 16 + 8 all of them in
     // turn; B = 45 leaves partial tiles and slabs; n = 150 a partial row block; p = 0.3 makes many features active at
-    // once (repeated rows across samples).
+    // once (repeated rows across samples); B = 300 splits the output tiles into three jobs of samples (the last partial).
     for (n, m, B, p) in [(150, 8, 45, Float(0.05)), (130, 24, 64, 0.3), (200, 64, 45, 0.02), (90, 256, 70, 0.04),
-                         (80, 216, 40, 0.05)] {
+                         (80, 216, 40, 0.05), (300, 16, 300, 0.01)] {
         var (state, batch) = randomLargeState(n: n, m: m, batch: B, probability: p, seed: UInt64(n + m))
         state.b = state.b.map { $0 - 0.05 }
         let ref = largeGradientReference(w: state.w, b: state.b, n: n, m: m, x: batch)
@@ -251,6 +251,83 @@ func largeGradientReference(w: [Float], b: [Float], n: Int, m: Int, x: ActiveBat
             let gbDiffer = zip(state.gb, ref.gb).filter { $0.bitPattern != $1.bitPattern }.count
             #expect(gwDiffer == 0 && gbDiffer == 0,
                     "n = \(n), m = \(m), \(threads) threads: \(gwDiffer) of gW's and \(gbDiffer) of gb's entries differ")
+        }
+    }
+}
+
+/// The large model's loss in plain loops, in the order the engine states: per row block of 64, per group of 4 rows,
+/// per tile of 16 samples, the group's rows, each row's samples in increasing order: out² (in Double) of every
+/// positive output of an inactive feature; the blocks in order; then each sample's active features (x̂ − x)². (The
+/// order decides only the Double sum's last bits, which the Float result rounds away in practice.)
+func largeLossReference(w: [Float], b: [Float], n: Int, m: Int, x: ActiveBatch) -> Float {
+    let B = x.count
+    var h = [Float](repeating: 0, count: B * m)
+    for s in 0..<B { for e in x.start[s]..<x.start[s + 1] { for k in 0..<m { h[s * m + k] += x.value[e] * w[Int(x.index[e]) * m + k] } } }
+    func active(_ s: Int, _ j: Int) -> Bool { (x.start[s]..<x.start[s + 1]).contains { Int(x.index[$0]) == j } }
+    var loss = 0.0
+    for block in stride(from: 0, to: n, by: LargeTrainer.blockRows) {
+        let end = min(n, block + LargeTrainer.blockRows)
+        for group in stride(from: block, to: end, by: 4) {
+            for tile in stride(from: 0, to: B, by: 16) {
+                for j in group..<min(end, group + 4) {
+                    for s in tile..<min(B, tile + 16) where !active(s, j) {
+                        var out = b[j]
+                        for k in 0..<m { out = out.addingProduct(w[j * m + k], h[s * m + k]) }
+                        if out > 0 { loss += Double(out * out) }
+                    }
+                }
+            }
+        }
+    }
+    for s in 0..<B {
+        for e in x.start[s]..<x.start[s + 1] {
+            let a = Int(x.index[e])
+            var out = b[a]
+            for k in 0..<m { out += w[a * m + k] * h[s * m + k] }
+            let err = max(out, 0) - x.value[e]
+            loss += Double(err * err)
+        }
+    }
+    return Float(loss / Double(B))
+}
+
+@Test func largeModelLossEqualsItsPlainReferenceBitForBit() {
+    // The gradient test's shapes, and n = 300 (five row blocks) with B = 200 (two jobs of the output tiles and a
+    // partial third).
+    for (n, m, B, p) in [(150, 8, 45, Float(0.05)), (130, 24, 64, 0.3), (200, 64, 45, 0.02), (90, 256, 70, 0.04),
+                         (80, 216, 40, 0.05), (300, 16, 300, 0.01)] {
+        var (state, batch) = randomLargeState(n: n, m: m, batch: B, probability: p, seed: UInt64(n + m))
+        state.b = state.b.map { $0 - 0.05 }
+        let ref = largeLossReference(w: state.w, b: state.b, n: n, m: m, x: batch)
+        for threads in [1, 3] {
+            let loss = state.lossAndGradient(batch, l1: 0, threads: threads)
+            #expect(loss.bitPattern == ref.bitPattern, "n = \(n), m = \(m), B = \(B), \(threads) threads: \(loss) against \(ref)")
+        }
+    }
+}
+
+@Test func largeModelGradientLeavesOnlyZeroRowsUnwrittenWhenNotAllRowsAreAsked() {
+    // Every even row's bias far below zero, so that it has no positive output (and, unless active, a gradient of +0
+    // throughout): those rows are +0 in the full gradient, flagged as without a gradient (and not written) otherwise;
+    // every other row, gb and the loss are the same bits.
+    for threads in [1, 2] {
+        var (state, batch) = randomLargeState(n: 200, m: 24, batch: 40, probability: 0.005, seed: 21)
+        for j in stride(from: 0, to: 200, by: 2) { state.b[j] = -100 }
+        let full = state.lossAndGradient(batch, l1: 0, threads: threads)
+        let (gw, gb) = (state.gw, state.gb)
+        #expect(state.rowHasGradient.allSatisfy { $0 })
+        state.gw = state.gw.map { _ in .nan }
+        let sparse = state.lossAndGradient(batch, l1: 0, threads: threads, allRows: false)
+        let flagged = (0..<200).filter { !state.rowHasGradient[$0] }
+        #expect(flagged.count > 50 && flagged.count <= 100, "\(flagged.count) rows flagged")
+        #expect(full.bitPattern == sparse.bitPattern && zip(gb, state.gb).allSatisfy { $0.bitPattern == $1.bitPattern })
+        for j in 0..<200 {
+            let row = (j * 24)..<((j + 1) * 24)
+            if state.rowHasGradient[j] {
+                #expect(zip(gw[row], state.gw[row]).allSatisfy { $0.bitPattern == $1.bitPattern }, "row \(j)")
+            } else {
+                #expect(gw[row].allSatisfy { $0.bitPattern == Float(0).bitPattern } && state.gw[row].allSatisfy(\.isNaN), "row \(j)")
+            }
         }
     }
 }

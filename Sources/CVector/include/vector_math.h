@@ -59,4 +59,18 @@ vector_sparse_entries8(vector_ulong8_t draw, unsigned int threshold, float mul, 
     return __builtin_bit_cast(vector_float8_t, __builtin_bit_cast(vector_int8_t, value) & keep);
 }
 
+typedef _Bool vector_bool16_t __attribute__((ext_vector_type(16)));
+typedef _Bool vector_bool8_t __attribute__((ext_vector_type(8)));
+
+/// Bit l set where lane l of v is above zero (NaN lanes clear), as one mask: a compare into a mask register where
+/// the processor has one. (Swift's any(v .> 0) reduces a mask vector lane by lane, through a call.)
+static inline __attribute__((always_inline)) unsigned short vector_positive_bits16(vector_float16_t v) {
+    return __builtin_bit_cast(unsigned short, __builtin_convertvector(v > 0.0f, vector_bool16_t));
+}
+
+/// As vector_positive_bits16, for eight lanes.
+static inline __attribute__((always_inline)) unsigned char vector_positive_bits8(vector_float8_t v) {
+    return __builtin_bit_cast(unsigned char, __builtin_convertvector(v > 0.0f, vector_bool8_t));
+}
+
 #endif
