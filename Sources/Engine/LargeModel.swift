@@ -418,8 +418,8 @@ struct LargeState {
     /// outputs in row order, then its active features in list order (`largeGradientReference` in the tests spells the
     /// order out in plain loops, and the two agree bit for bit). The loss sums each row block's positive inactive
     /// outputs in the order of its groups' lists (`BlockPositives.outs`), the blocks in order, then each sample's
-    /// active features. Without `allRows` (and with λ = 0), a row of gW whose gradient is +0 throughout is not written
-    /// and `rowHasGradient` says so.
+    /// active features. Without `allRows` (and with λ = 0), a row of gW with no positive output and no active feature in
+    /// the batch (its gradient +0 throughout) is not written, and `rowHasGradient` says so.
     mutating func lossAndGradient(_ x: ActiveBatch, l1: Float, threads: Int, allRows: Bool = true) -> Float {
         let B = x.count, m = self.m, n = self.n
         hidden(x, threads: threads)

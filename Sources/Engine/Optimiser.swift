@@ -32,7 +32,8 @@ struct AdamWStep {
     }
 }
 
-/// Entries per job when a step runs on several threads (a multiple of 16, so the vector loop's split is the same).
+/// Entries per job when a step runs on several threads (a multiple of 16); `adamWRows` gives a job as many whole rows as
+/// fit in it. Each entry's update is its own, so neither split changes any bits.
 let adamChunk = 16_384
 
 /// One AdamW step on `count` parameters `p` with gradient `g` and moments `m1`, `m2`, by torch.optim.AdamW's formula:

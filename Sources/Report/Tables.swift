@@ -225,12 +225,17 @@ extension Template {
         return "<details><summary>\(summary)</summary>" + parts.joined(separator: "<br>") + "</details>"
     }
 
-    /// "**k of n cross-checked claims agree**, d differ, s stale." from the cross-check; nil without one.
+    /// "**k of n cross-checked claims agree**, d differ, s stale (…)." from the cross-check; nil without one. When every
+    /// claim is stale, it says that none was compared.
     public func crossCheckLine() -> String? {
         guard crossCheck != nil else { return nil }
         let list = orderedClaims.compactMap { comparisons[$0.id] }
         let agree = list.filter { $0.mark == .agrees }.count, differ = list.filter { $0.mark == .differs }.count
         let stale = list.filter { $0.mark == .stale }.count, noise = list.filter { $0.withinNoise == true }.count
+        if stale > 0 && stale == list.count {
+            return "**none of the \(stale) cross-checked claims is compared**: every experiment it covers changed since it ran "
+                + "(config or code), so all \(stale) are stale until `make crosscheck` reruns it."
+        }
         var s = "**\(agree) of \(list.count) cross-checked claims agree**"
         if differ > 0 {
             s += ", \(differ) \(differ == 1 ? "differs" : "differ")"
@@ -238,7 +243,7 @@ extension Template {
             let open = list.filter(\.unexplained).count
             if differ > noise { s += open == 0 ? "; each difference beyond the noise has a written finding" : "; \(open) not yet looked into" }
         }
-        return s + (stale > 0 ? ", \(stale) stale" : "") + "."
+        return s + (stale > 0 ? ", \(stale) stale (their experiment changed since the cross-check ran; not compared)" : "") + "."
     }
 
     /// `{{crosscheck}}`: where the PyTorch cross-check ran, how many covered claims agree, and each covered claim beside

@@ -75,7 +75,7 @@ func randomLargeState(n: Int, m: Int, batch B: Int, probability p: Float, seed: 
     let spec = LargeModelSpec(n: n, m: m, probabilities: Array(repeating: 2 / Float(n), count: n), seed: 9)
     let recipe = LargeRecipe(steps: 40, batch: 64, lr: 3e-3, warmup: 5, logEvery: 10)
     let one = try LargeTrainer.train(spec, recipe: recipe, threads: 1)
-    // 2, 3 and 8 threads (8: more threads than the 64-sample batch has blocks of 16).
+    // 2, 3 and 8 threads (8: more threads than the 300 features have row blocks of 64).
     for threads in [2, 3, 8] {
         let other = try LargeTrainer.train(spec, recipe: recipe, threads: threads)
         #expect(one.w == other.w && one.b == other.b && one.lossCurve == other.lossCurve, "\(threads) threads")
@@ -185,14 +185,41 @@ func randomLargeState(n: Int, m: Int, batch B: Int, probability p: Float, seed: 
     #expect(halves == 2 && pairwise == 8 && sequential == 7)
 }
 
+/// h_s = Σ_a x_a W_a in plain loops (products and sums separate, the sample's list in order), row-major B × m.
+func hiddenReference(w: [Float], m: Int, x: ActiveBatch) -> [Float] {
+    var h = [Float](repeating: 0, count: x.count * m)
+    for s in 0..<x.count { for e in x.start[s]..<x.start[s + 1] { for k in 0..<m { h[s * m + k] += x.value[e] * w[Int(x.index[e]) * m + k] } } }
+    return h
+}
+
+/// Σ (x̂_a − x_a)² over sample s's active features in list order, x̂_a = max(b_a + W_a·h_s, 0) with the dot product's
+/// products and sums separate, in Double.
+func activeLossReference(w: [Float], b: [Float], h: [Float], m: Int, x: ActiveBatch, sample s: Int) -> Double {
+    var loss = 0.0
+    for e in x.start[s]..<x.start[s + 1] {
+        let a = Int(x.index[e])
+        var out = b[a]
+        for k in 0..<m { out += w[a * m + k] * h[s * m + k] }
+        let err = max(out, 0) - x.value[e]
+        loss += Double(err * err)
+    }
+    return loss
+}
+
+/// The shapes of the large model's bit-for-bit tests (n, m, B, probability): m = 8 and 24 take the narrow paths, 64
+/// and 256 the register-blocked ones, 216 = 128 + 64 + 16 + 8 all of them in turn; B = 45 leaves partial tiles and
+/// slabs; n = 150 a partial row block; p = 0.3 makes many features active at once (repeated rows across samples);
+/// n = 300 five row blocks (the last partial) with B = 300, a partial last tile.
+let largeReferenceShapes: [(n: Int, m: Int, B: Int, p: Float)] = [(150, 8, 45, 0.05), (130, 24, 64, 0.3), (200, 64, 45, 0.02),
+                                                                   (90, 256, 70, 0.04), (80, 216, 40, 0.05), (300, 16, 300, 0.01)]
+
 /// The large model's gradient in plain loops, in the order the engine states: each gW_j and gb_j sums its positive
 /// inactive outputs in sample order, then the active rows add theirs in sample order; each dh_s sums its positive
 /// inactive outputs in row order, then its active features in list order. Float products and sums are separate
 /// (no fused multiply-add), except the pre-activation of the positives, a fused chain over k from b_j.
 func largeGradientReference(w: [Float], b: [Float], n: Int, m: Int, x: ActiveBatch) -> (gw: [Float], gb: [Float]) {
     let B = x.count, scale = 2 / Float(B)
-    var h = [Float](repeating: 0, count: B * m)
-    for s in 0..<B { for e in x.start[s]..<x.start[s + 1] { for k in 0..<m { h[s * m + k] += x.value[e] * w[Int(x.index[e]) * m + k] } } }
+    let h = hiddenReference(w: w, m: m, x: x)
     func active(_ s: Int, _ j: Int) -> Bool { (x.start[s]..<x.start[s + 1]).contains { Int(x.index[$0]) == j } }
     func fusedOut(_ j: Int, _ s: Int) -> Float {
         var acc = b[j]
@@ -237,11 +264,7 @@ func largeGradientReference(w: [Float], b: [Float], n: Int, m: Int, x: ActiveBat
 }
 
 @Test func largeModelGradientEqualsItsPlainReferenceBitForBit() {
-    // m = 8 and 24 take the narrow paths, 64 and 256 the register-blocked ones, 216 = 128 + 64 + 16 + 8 all of them in
-    // turn; B = 45 leaves partial tiles and slabs; n = 150 a partial row block; p = 0.3 makes many features active at
-    // once (repeated rows across samples); B = 300 splits the output tiles into three jobs of samples (the last partial).
-    for (n, m, B, p) in [(150, 8, 45, Float(0.05)), (130, 24, 64, 0.3), (200, 64, 45, 0.02), (90, 256, 70, 0.04),
-                         (80, 216, 40, 0.05), (300, 16, 300, 0.01)] {
+    for (n, m, B, p) in largeReferenceShapes {
         var (state, batch) = randomLargeState(n: n, m: m, batch: B, probability: p, seed: UInt64(n + m))
         state.b = state.b.map { $0 - 0.05 }
         let ref = largeGradientReference(w: state.w, b: state.b, n: n, m: m, x: batch)
@@ -261,8 +284,7 @@ func largeGradientReference(w: [Float], b: [Float], n: Int, m: Int, x: ActiveBat
 /// order decides only the Double sum's last bits, which the Float result rounds away in practice.)
 func largeLossReference(w: [Float], b: [Float], n: Int, m: Int, x: ActiveBatch) -> Float {
     let B = x.count
-    var h = [Float](repeating: 0, count: B * m)
-    for s in 0..<B { for e in x.start[s]..<x.start[s + 1] { for k in 0..<m { h[s * m + k] += x.value[e] * w[Int(x.index[e]) * m + k] } } }
+    let h = hiddenReference(w: w, m: m, x: x)
     func active(_ s: Int, _ j: Int) -> Bool { (x.start[s]..<x.start[s + 1]).contains { Int(x.index[$0]) == j } }
     var loss = 0.0
     for block in stride(from: 0, to: n, by: LargeTrainer.blockRows) {
@@ -279,29 +301,42 @@ func largeLossReference(w: [Float], b: [Float], n: Int, m: Int, x: ActiveBatch) 
             }
         }
     }
-    for s in 0..<B {
-        for e in x.start[s]..<x.start[s + 1] {
-            let a = Int(x.index[e])
-            var out = b[a]
-            for k in 0..<m { out += w[a * m + k] * h[s * m + k] }
-            let err = max(out, 0) - x.value[e]
-            loss += Double(err * err)
-        }
-    }
+    for s in 0..<B { loss += activeLossReference(w: w, b: b, h: h, m: m, x: x, sample: s) }
     return Float(loss / Double(B))
 }
 
 @Test func largeModelLossEqualsItsPlainReferenceBitForBit() {
-    // The gradient test's shapes, and n = 300 (five row blocks) with B = 200 (two jobs of the output tiles and a
-    // partial third).
-    for (n, m, B, p) in [(150, 8, 45, Float(0.05)), (130, 24, 64, 0.3), (200, 64, 45, 0.02), (90, 256, 70, 0.04),
-                         (80, 216, 40, 0.05), (300, 16, 300, 0.01)] {
+    for (n, m, B, p) in largeReferenceShapes {
         var (state, batch) = randomLargeState(n: n, m: m, batch: B, probability: p, seed: UInt64(n + m))
         state.b = state.b.map { $0 - 0.05 }
         let ref = largeLossReference(w: state.w, b: state.b, n: n, m: m, x: batch)
         for threads in [1, 3] {
             let loss = state.lossAndGradient(batch, l1: 0, threads: threads)
             #expect(loss.bitPattern == ref.bitPattern, "n = \(n), m = \(m), B = \(B), \(threads) threads: \(loss) against \(ref)")
+        }
+    }
+}
+
+@Test func largeModelPerSampleLossEqualsItsPlainReferenceBitForBit() {
+    // Each sample's Double sum (no rounding to Float after it, so its order shows): the positive outputs of inactive
+    // features in increasing row order, then the active features in list order.
+    for (n, m, B, p) in largeReferenceShapes {
+        var (state, batch) = randomLargeState(n: n, m: m, batch: B, probability: p, seed: UInt64(n + m + 1))
+        state.b = state.b.map { $0 - 0.05 }
+        let h = hiddenReference(w: state.w, m: m, x: batch)
+        var expected = [Double](repeating: 0, count: B)
+        for s in 0..<B {
+            let active = Set(batch.index[batch.start[s]..<batch.start[s + 1]].map(Int.init))
+            for j in 0..<n where !active.contains(j) {
+                var out = state.b[j]
+                for k in 0..<m { out = out.addingProduct(state.w[j * m + k], h[s * m + k]) }
+                if out > 0 { expected[s] += Double(out * out) }
+            }
+            expected[s] += activeLossReference(w: state.w, b: state.b, h: h, m: m, x: batch, sample: s)
+        }
+        for threads in [1, 3] {
+            let got = state.perSampleLoss(batch, threads: threads)
+            #expect(zip(got, expected).allSatisfy { $0.bitPattern == $1.bitPattern }, "n = \(n), m = \(m), \(threads) threads")
         }
     }
 }
