@@ -213,6 +213,16 @@ func activeLossReference(w: [Float], b: [Float], h: [Float], m: Int, x: ActiveBa
 let largeReferenceShapes: [(n: Int, m: Int, B: Int, p: Float)] = [(150, 8, 45, 0.05), (130, 24, 64, 0.3), (200, 64, 45, 0.02),
                                                                    (90, 256, 70, 0.04), (80, 216, 40, 0.05), (300, 16, 300, 0.01)]
 
+/// A random state and batch for each of `largeReferenceShapes` (seeded by n + m + `seed`), its biases lowered by
+/// 0.05 so that a share of the outputs is negative.
+func largeReferenceCases(seed: UInt64 = 0) -> [(n: Int, m: Int, state: LargeState, batch: ActiveBatch)] {
+    largeReferenceShapes.map { n, m, B, p in
+        var (state, batch) = randomLargeState(n: n, m: m, batch: B, probability: p, seed: UInt64(n + m) + seed)
+        state.b = state.b.map { $0 - 0.05 }
+        return (n, m, state, batch)
+    }
+}
+
 /// The large model's gradient in plain loops, in the order the engine states: each gW_j and gb_j sums its positive
 /// inactive outputs in sample order, then the active rows add theirs in sample order; each dh_s sums its positive
 /// inactive outputs in row order, then its active features in list order. Float products and sums are separate
@@ -264,9 +274,7 @@ func largeGradientReference(w: [Float], b: [Float], n: Int, m: Int, x: ActiveBat
 }
 
 @Test func largeModelGradientEqualsItsPlainReferenceBitForBit() {
-    for (n, m, B, p) in largeReferenceShapes {
-        var (state, batch) = randomLargeState(n: n, m: m, batch: B, probability: p, seed: UInt64(n + m))
-        state.b = state.b.map { $0 - 0.05 }
+    for case (let n, let m, var state, let batch) in largeReferenceCases() {
         let ref = largeGradientReference(w: state.w, b: state.b, n: n, m: m, x: batch)
         for threads in [1, 3] {
             _ = state.lossAndGradient(batch, l1: 0, threads: threads)
@@ -306,13 +314,11 @@ func largeLossReference(w: [Float], b: [Float], n: Int, m: Int, x: ActiveBatch) 
 }
 
 @Test func largeModelLossEqualsItsPlainReferenceBitForBit() {
-    for (n, m, B, p) in largeReferenceShapes {
-        var (state, batch) = randomLargeState(n: n, m: m, batch: B, probability: p, seed: UInt64(n + m))
-        state.b = state.b.map { $0 - 0.05 }
+    for case (let n, let m, var state, let batch) in largeReferenceCases() {
         let ref = largeLossReference(w: state.w, b: state.b, n: n, m: m, x: batch)
         for threads in [1, 3] {
             let loss = state.lossAndGradient(batch, l1: 0, threads: threads)
-            #expect(loss.bitPattern == ref.bitPattern, "n = \(n), m = \(m), B = \(B), \(threads) threads: \(loss) against \(ref)")
+            #expect(loss.bitPattern == ref.bitPattern, "n = \(n), m = \(m), B = \(batch.count), \(threads) threads: \(loss) against \(ref)")
         }
     }
 }
@@ -320,9 +326,8 @@ func largeLossReference(w: [Float], b: [Float], n: Int, m: Int, x: ActiveBatch) 
 @Test func largeModelPerSampleLossEqualsItsPlainReferenceBitForBit() {
     // Each sample's Double sum (no rounding to Float after it, so its order shows): the positive outputs of inactive
     // features in increasing row order, then the active features in list order.
-    for (n, m, B, p) in largeReferenceShapes {
-        var (state, batch) = randomLargeState(n: n, m: m, batch: B, probability: p, seed: UInt64(n + m + 1))
-        state.b = state.b.map { $0 - 0.05 }
+    for case (let n, let m, var state, let batch) in largeReferenceCases(seed: 1) {
+        let B = batch.count
         let h = hiddenReference(w: state.w, m: m, x: batch)
         var expected = [Double](repeating: 0, count: B)
         for s in 0..<B {
